@@ -1,0 +1,1 @@
+"""Command line tools: `remoteappdb` manages the app database."""

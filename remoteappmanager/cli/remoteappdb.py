@@ -1,0 +1,400 @@
+"""`remoteappdb`: manage the users, applications and grants of the app database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..db import Accounting, Application, Database, User
+from ..db.database import DB_URL_ENV, SCHEMA_REVISION
+from ..errors import NotFound, RemoteAppError
+from ..services.catalogue import Catalogue
+from ..services.policy import GrantPolicy, Volume
+
+EXIT_CODES = """\
+exit codes:
+  0  done
+  1  unexpected failure (a bug: please report it)
+  2  bad command line or invalid value (name, volume, licence)
+  3  no such user, application or grant
+  4  it exists already
+  5  the database is missing, locked, unreachable or needs `remoteappdb db upgrade`
+  6  the Docker engine does not answer
+"""
+
+Command = Callable[[argparse.Namespace, Database], int | None]
+
+
+# -- db --
+
+
+def db_init(args: argparse.Namespace, database: Database) -> None:
+    database.initialise()
+    print(f"created the database {database.display_url} at revision {SCHEMA_REVISION}")
+
+
+def db_upgrade(args: argparse.Namespace, database: Database) -> None:
+    before = database.current_revision()
+    database.upgrade()
+    after = database.current_revision()
+    if before == after:
+        print(f"the database is at the newest revision already ({after})")
+    else:
+        print(f"upgraded the database from revision {before or '(empty)'} to {after}")
+
+
+def db_revision(args: argparse.Namespace, database: Database) -> None:
+    print(f"database revision: {database.current_revision() or '(empty)'}")
+    print(f"newest revision:   {SCHEMA_REVISION}")
+    database.check_schema()
+
+
+# -- user --
+
+
+def user_create(args: argparse.Namespace, database: Database) -> None:
+    with database.transaction() as session:
+        user = Catalogue(session).create_user(args.name)
+    print(f"created the user {user.name!r}")
+
+
+def user_remove(args: argparse.Namespace, database: Database) -> None:
+    with database.transaction() as session:
+        user = Catalogue(session).remove_user(args.name)
+        grants = len(user.grants)
+    print(f"removed the user {user.name!r} and {plural(grants, 'grant')}")
+
+
+def user_list(args: argparse.Namespace, database: Database) -> None:
+    with database.transaction() as session:
+        users = Catalogue(session).list_users()
+        if args.json:
+            print_json([user_to_json(user, args.show_apps) for user in users])
+        elif args.show_apps:
+            rows = [
+                (user.name, grant.application.image, grant.mapping_id, describe_policy(grant))
+                for user in users
+                for grant in sorted(user.grants, key=lambda grant: grant.application.image)
+            ]
+            rows += [(user.name, "-", "-", "-") for user in users if not user.grants]
+            print_table(("USER", "IMAGE", "MAPPING_ID", "POLICY"), sorted(rows))
+        else:
+            for user in users:
+                print(user.name)
+
+
+# -- app --
+
+
+def app_create(args: argparse.Namespace, database: Database) -> None:
+    database.check_schema()
+    if args.verify:
+        verify_image(args.image)
+    with database.transaction() as session:
+        application = Catalogue(session).create_application(
+            args.image, display_name=args.display_name, description=args.description
+        )
+    print(f"created the application {application.image!r}")
+
+
+def verify_image(image: str) -> None:
+    from ..docker import DockerClient  # the docker SDK is slow to import; only here
+
+    client = DockerClient()
+    try:
+        found = asyncio.run(client.inspect_image(image))
+    finally:
+        client.close()
+    if found is None:
+        raise NotFound(
+            f"the Docker engine at {client.display_host} has no image {image!r}: "
+            "build or pull it first, or pass --no-verify"
+        )
+
+
+def app_remove(args: argparse.Namespace, database: Database) -> None:
+    with database.transaction() as session:
+        application = Catalogue(session).remove_application(args.image)
+        grants = len(application.grants)
+    print(f"removed the application {application.image!r} and {plural(grants, 'grant')}")
+
+
+def app_list(args: argparse.Namespace, database: Database) -> None:
+    with database.transaction() as session:
+        applications = Catalogue(session).list_applications()
+        if args.json:
+            print_json([application_to_json(application) for application in applications])
+        else:
+            rows = [(a.image, a.display_name or "-", str(len(a.grants))) for a in applications]
+            print_table(("IMAGE", "DISPLAY_NAME", "GRANTS"), rows)
+
+
+def app_grant(args: argparse.Namespace, database: Database) -> None:
+    policy = policy_from_args(args)
+    with database.transaction() as session:
+        grant, created = Catalogue(session).grant(args.image, args.user, policy)
+    if not created:
+        print(f"{args.user!r} had this grant of {args.image!r} already", file=sys.stderr)
+    print(grant.mapping_id)
+
+
+def app_revoke(args: argparse.Namespace, database: Database) -> None:
+    policy = None if args.revoke_all else policy_from_args(args)
+    with database.transaction() as session:
+        grants = Catalogue(session).revoke(args.image, args.user, policy)
+    for grant in grants:
+        print(grant.mapping_id)
+
+
+def policy_from_args(args: argparse.Namespace) -> GrantPolicy:
+    return GrantPolicy(
+        allow_home=args.allow_home,
+        allow_view=args.allow_view,
+        allow_startup_data=args.allow_startup_data,
+        volume=Volume.parse(args.volume) if args.volume is not None else None,
+        app_license=args.app_license,
+    )
+
+
+# -- output --
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def describe_policy(grant: Accounting) -> str:
+    policy = GrantPolicy.from_model(grant.policy)
+    words = [
+        name
+        for name, allowed in (
+            ("home", policy.allow_home),
+            ("view", policy.allow_view),
+            ("startup-data", policy.allow_startup_data),
+        )
+        if allowed
+    ]
+    if policy.volume:
+        words.append(f"volume={policy.volume}")
+    if policy.app_license:
+        words.append("license")
+    return ",".join(words) or "-"
+
+
+def grant_to_json(grant: Accounting) -> dict[str, Any]:
+    return {
+        "mapping_id": grant.mapping_id,
+        "image": grant.application.image,
+        "policy": GrantPolicy.from_model(grant.policy).to_json(),
+        "created_at": grant.created_at.isoformat(),
+    }
+
+
+def user_to_json(user: User, with_grants: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {"name": user.name, "created_at": user.created_at.isoformat()}
+    if with_grants:
+        result["grants"] = [grant_to_json(grant) for grant in user.grants]
+    return result
+
+
+def application_to_json(application: Application) -> dict[str, Any]:
+    return {
+        "image": application.image,
+        "display_name": application.display_name,
+        "description": application.description,
+        "grants": len(application.grants),
+        "created_at": application.created_at.isoformat(),
+    }
+
+
+def print_json(value: object) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    print()
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+# -- the parser --
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="remoteappdb",
+        description="Manage the users, applications and grants of the remoteappmanager "
+        "database. Every change is one transaction: it is done whole or not at all.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"SQLAlchemy URL of the database (default: ${DB_URL_ENV}, else "
+        "the SQLite file under the installation prefix that remoteappmanager uses)",
+    )
+    parser.add_argument(
+        "--db-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=10.0,
+        help="how long to wait for a locked or slow database (default: %(default)s)",
+    )
+    groups = parser.add_subparsers(title="commands", metavar="{db,user,app}", required=True)
+
+    def command(
+        group: Any, name: str, run: Command, help: str, description: str | None = None
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(
+            name,
+            help=help,
+            description=description or help,
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    def command_group(name: str, help: str) -> Any:
+        sub = groups.add_parser(name, help=help, description=help)
+        return sub.add_subparsers(title="commands", required=True)
+
+    db = command_group("db", "create and migrate the database")
+    command(db, "init", db_init, "create the tables in a new, empty database")
+    command(
+        db,
+        "upgrade",
+        db_upgrade,
+        "migrate the database to the schema of this version, keeping every row",
+    )
+    command(
+        db,
+        "revision",
+        db_revision,
+        "show the schema revision of the database and the one this version needs; "
+        "exit 5 if they differ",
+    )
+
+    user = command_group("user", "create, remove and list users")
+    sub = command(user, "create", user_create, "add a user (by their JupyterHub name)")
+    sub.add_argument("name", metavar="NAME")
+    sub = command(user, "remove", user_remove, "remove a user and all their grants")
+    sub.add_argument("name", metavar="NAME")
+    sub = command(user, "list", user_list, "list the users")
+    sub.add_argument("--show-apps", action="store_true", help="also list each user's grants")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    app = command_group("app", "register applications and grant them to users")
+    sub = command(app, "create", app_create, "register a Docker image as an application")
+    sub.add_argument("image", metavar="IMAGE")
+    sub.add_argument(
+        "--verify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="check that the Docker engine has the image (default: check)",
+    )
+    sub.add_argument(
+        "--display-name", metavar="TEXT", help="name to show if the image has no ui_name label"
+    )
+    sub.add_argument(
+        "--description", metavar="TEXT", help="description to show if the image has none"
+    )
+    sub = command(app, "remove", app_remove, "remove an application and all its grants")
+    sub.add_argument("image", metavar="IMAGE")
+    sub = command(app, "list", app_list, "list the applications")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    sub = command(
+        app,
+        "grant",
+        app_grant,
+        "let USER run IMAGE under a policy; prints the grant's mapping id",
+        "Let USER run IMAGE under the policy the options describe, and print the grant's "
+        "mapping id. Granting the same policy again changes nothing.",
+    )
+    sub.add_argument("image", metavar="IMAGE")
+    sub.add_argument("user", metavar="USER")
+    add_policy_options(sub)
+
+    sub = command(
+        app,
+        "revoke",
+        app_revoke,
+        "take back a grant; prints the mapping ids removed",
+        "Take back the grant of IMAGE to USER whose policy the options describe (no "
+        "options: the grant with the default policy), or every grant of IMAGE to USER "
+        "with --revoke-all. Prints the mapping ids removed.",
+    )
+    sub.add_argument("image", metavar="IMAGE")
+    sub.add_argument("user", metavar="USER")
+    sub.add_argument(
+        "--revoke-all", action="store_true", help="remove every grant of IMAGE to USER"
+    )
+    add_policy_options(sub)
+    return parser
+
+
+def add_policy_options(parser: argparse.ArgumentParser) -> None:
+    policy = parser.add_argument_group("policy")
+    policy.add_argument(
+        "--allow-home",
+        action="store_true",
+        help="mount the user's workspace directory at /workspace",
+    )
+    policy.add_argument(
+        "--allow-view", action="store_true", help="let the user share a view of the running app"
+    )
+    policy.add_argument(
+        "--allow-startup-data",
+        action="store_true",
+        help="let the user name a file for the app to open at start",
+    )
+    policy.add_argument(
+        "--volume",
+        metavar="SRC:TGT:MODE",
+        help="mount the host directory SRC at TGT in the container, MODE ro or rw",
+    )
+    policy.add_argument(
+        "--app-license", metavar="TEXT", help="licence text given to the app as $APP_LICENSE"
+    )
+
+
+POLICY_OPTIONS = ("allow_home", "allow_view", "allow_startup_data", "volume", "app_license")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "revoke_all", False) and any(
+        getattr(args, option) not in (None, False) for option in POLICY_OPTIONS
+    ):
+        parser.error("--revoke-all removes every grant: give it no policy options")
+
+    database = Database(timeout=args.db_timeout)
+    if args.db:
+        database.url = args.db
+    run: Command = args.run
+    try:
+        if run not in (db_init, db_upgrade, db_revision):
+            database.check_schema()
+        return run(args, database) or 0
+    except RemoteAppError as error:
+        print(f"remoteappdb: error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("remoteappdb: interrupted; nothing was changed", file=sys.stderr)
+        return 130
+    finally:
+        database.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""The app database: who may run which application, with which policy.
+
+The database is the truth about grants; what actually runs is found from the
+labels of the containers (see ``remoteappmanager.docker``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints let alembic alter them later, SQLite included.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NAME_LENGTH = 255
+PATH_LENGTH = 4096
+
+
+def utc_now() -> datetime:
+    """Times are stored as naive UTC: SQLite keeps no time zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_mapping_id() -> str:
+    """A random, unguessable id for a grant (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    """A person known to JupyterHub, by the Hub's user name."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utc_now, server_default=func.now()
+    )
+
+    grants: Mapped[list[Accounting]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.name!r}>"
+
+
+class Application(Base):
+    """A Docker image that may be granted.
+
+    ``display_name`` and ``description`` override what the image's labels say,
+    for images that carry no labels.
+    """
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utc_now, server_default=func.now()
+    )
+
+    grants: Mapped[list[Accounting]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Application {self.image!r}>"
+
+
+class Policy(Base):
+    """What a grant allows: the workspace, one extra volume, a licence, options."""
+
+    __tablename__ = "policies"
+    __table_args__ = (
+        CheckConstraint("volume_mode IS NULL OR volume_mode IN ('ro', 'rw')", name="volume_mode"),
+        CheckConstraint(
+            "(volume_source IS NULL) = (volume_target IS NULL)"
+            " AND (volume_source IS NULL) = (volume_mode IS NULL)",
+            name="volume_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allow_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_view: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_startup_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    volume_source: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
+    volume_target: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
+    volume_mode: Mapped[str | None] = mapped_column(String(2))
+    app_license: Mapped[str | None] = mapped_column(Text)
+
+    grant: Mapped[Accounting] = relationship(back_populates="policy")
+
+
+class Accounting(Base):
+    """A grant: ``user`` may run ``application`` under ``policy``.
+
+    ``mapping_id`` names the grant in URLs and container labels; it is random so
+    that knowing one grant tells nothing about another.
+    """
+
+    __tablename__ = "accounting"
+
+    mapping_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_mapping_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utc_now, server_default=func.now()
+    )
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    application: Mapped[Application] = relationship(back_populates="grants")
+    # The policy belongs to this grant alone and goes with it.
+    policy: Mapped[Policy] = relationship(
+        back_populates="grant", cascade="all, delete-orphan", single_parent=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Accounting {self.mapping_id} {self.user.name!r} -> {self.application.image!r}>"

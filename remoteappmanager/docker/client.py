@@ -1,0 +1,111 @@
+"""The one door to the Docker engine.
+
+The docker SDK blocks; every call runs in a bounded thread pool so the event
+loop never waits and the engine never sees more than ``max_workers`` calls at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.utils import kwargs_from_env
+from traitlets import Bool, Float, Int, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from ..errors import DockerUnavailable
+
+T = TypeVar("T")
+
+
+class DockerClient(LoggingConfigurable):
+    """Typed async methods over the docker SDK, configured like the docker CLI."""
+
+    host = Unicode(
+        help="URL of the Docker engine, e.g. unix:///var/run/docker.sock or "
+        "tcp://docker.example.org:2376. Default: $DOCKER_HOST, else the local socket.",
+    ).tag(config=True)
+
+    tls_verify = Bool(
+        help="Verify the engine's TLS certificate. Default: whether $DOCKER_TLS_VERIFY is set.",
+    ).tag(config=True)
+
+    cert_path = Unicode(
+        help="Directory with ca.pem, cert.pem and key.pem for TLS. Default: $DOCKER_CERT_PATH.",
+    ).tag(config=True)
+
+    timeout = Float(30.0, help="Seconds to wait for one answer of the engine.").tag(config=True)
+
+    max_workers = Int(16, help="How many calls to the engine may run at the same time.").tag(
+        config=True
+    )
+
+    @default("host")
+    def _host_default(self) -> str:
+        return os.environ.get("DOCKER_HOST", "")
+
+    @default("tls_verify")
+    def _tls_verify_default(self) -> bool:
+        return bool(os.environ.get("DOCKER_TLS_VERIFY"))
+
+    @default("cert_path")
+    def _cert_path_default(self) -> str:
+        return os.environ.get("DOCKER_CERT_PATH", "")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._executor = ThreadPoolExecutor(self.max_workers, thread_name_prefix="docker")
+        self._api: docker.APIClient | None = None
+
+    @property
+    def display_host(self) -> str:
+        return self.host or "the local socket"
+
+    def _connect(self) -> docker.APIClient:
+        # Same conventions as the docker CLI, read from our traits instead of os.environ.
+        environment = {
+            "DOCKER_HOST": self.host,
+            "DOCKER_TLS_VERIFY": "1" if self.tls_verify else "",
+            "DOCKER_CERT_PATH": self.cert_path,
+        }
+        kwargs = kwargs_from_env(environment={k: v for k, v in environment.items() if v})
+        return docker.APIClient(timeout=self.timeout, **kwargs)
+
+    async def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        def run() -> T:
+            if self._api is None:
+                self._api = self._connect()
+            return method(self._api, *args, **kwargs)
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, run)
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            # An answer about the request (no such image, conflict) is not an outage.
+            if (
+                isinstance(exc, docker.errors.APIError)
+                and exc.status_code
+                and exc.status_code < 500
+            ):
+                raise
+            raise DockerUnavailable(
+                f"the Docker engine at {self.display_host} does not answer", str(exc)
+            ) from None
+
+    async def inspect_image(self, image: str) -> dict[str, Any] | None:
+        """The engine's description of a local image, None if there is no such image."""
+        try:
+            result: dict[str, Any] = await self._call(docker.APIClient.inspect_image, image)
+        except docker.errors.NotFound:
+            return None
+        return result
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._api is not None:
+            self._api.close()

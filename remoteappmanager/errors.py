@@ -1,0 +1,62 @@
+"""The errors of remoteappmanager, one tree for the whole package.
+
+Each error keeps the message meant for the person who asked (``message``: an HTTP
+client, a command line user) apart from details meant for the log only
+(``log_message``). Handlers and the command line show ``message`` and never the
+exception's traceback.
+
+RemoteAppError
+├── InvalidInput            400, exit 2: a bad name, volume, policy or configurable
+├── NotFound                404, exit 3: unknown user, application, grant or container
+├── AlreadyExists           409, exit 4: creating what exists already
+└── Unavailable             503: a service we depend on cannot answer
+    ├── DatabaseUnavailable      exit 5: locked, unreachable, not initialised
+    │   └── SchemaMismatch       exit 5: the database needs `remoteappdb db upgrade`
+    └── DockerUnavailable        exit 6: the Docker engine does not answer
+"""
+
+from __future__ import annotations
+
+
+class RemoteAppError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, log_message: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.log_message = log_message or message
+
+
+class InvalidInput(RemoteAppError):
+    status = 400
+    exit_code = 2
+
+
+class NotFound(RemoteAppError):
+    status = 404
+    exit_code = 3
+
+
+class AlreadyExists(RemoteAppError):
+    status = 409
+    exit_code = 4
+
+
+class Unavailable(RemoteAppError):
+    status = 503
+    exit_code = 5
+
+
+class DatabaseUnavailable(Unavailable):
+    exit_code = 5
+
+
+class SchemaMismatch(DatabaseUnavailable):
+    pass
+
+
+class DockerUnavailable(Unavailable):
+    exit_code = 6

@@ -1,0 +1,1 @@
+"""The Hub side: spawners that start one remoteappmanager service per user."""

@@ -1,0 +1,177 @@
+"""The catalogue: users, applications, and the grants that join them.
+
+One service for the command line and the admin API alike, so both validate the
+same way. It works inside the caller's transaction (`Database.transaction`) and
+never commits by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..db.models import NAME_LENGTH, Accounting, Application, User
+from ..errors import AlreadyExists, InvalidInput, NotFound
+from .policy import GrantPolicy
+
+# A Docker image reference: [registry/]path[:tag][@digest], path in lower case. As
+# for Docker, a first part is a registry only if it has a '.' or a port, or is localhost.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_REGISTRY = rf"(?:(?:localhost|{_HOST}(?:\.{_HOST})+)(?::[0-9]+)?/|{_HOST}:[0-9]+/)?"
+IMAGE_REFERENCE = re.compile(
+    rf"{_REGISTRY}{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[0-9a-f]{{64}})?"
+)
+
+
+def check_user_name(name: str) -> str:
+    """JupyterHub decides who exists; refuse only names no authenticator would give."""
+    if not name:
+        raise InvalidInput("the user name is empty")
+    if len(name) > NAME_LENGTH:
+        raise InvalidInput(f"the user name is longer than {NAME_LENGTH} characters")
+    if name != name.strip():
+        raise InvalidInput(f"the user name {name!r} starts or ends with white space")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise InvalidInput(f"the user name {name!r} contains control characters")
+    return name
+
+
+def check_image_name(image: str) -> str:
+    if not image:
+        raise InvalidInput("the image name is empty")
+    if len(image) > NAME_LENGTH:
+        raise InvalidInput(f"the image name is longer than {NAME_LENGTH} characters")
+    if not IMAGE_REFERENCE.fullmatch(image):
+        raise InvalidInput(
+            f"{image!r} is not a Docker image name (like 'simphony/app' or "
+            "'registry.example.org:5000/app:1.0')"
+        )
+    return image
+
+
+def check_display_text(text: str | None, what: str, limit: int) -> str | None:
+    if text is None:
+        return None
+    if not text.strip():
+        raise InvalidInput(f"the {what} is empty")
+    if len(text) > limit:
+        raise InvalidInput(f"the {what} is longer than {limit} characters")
+    if "\0" in text:
+        raise InvalidInput(f"the {what} contains a NUL character")
+    return text
+
+
+class Catalogue:
+    """Who may run which application, with which policy."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- users --
+
+    def list_users(self) -> Sequence[User]:
+        query = (
+            select(User)
+            .options(selectinload(User.grants).selectinload(Accounting.application))
+            .options(selectinload(User.grants).selectinload(Accounting.policy))
+            .order_by(User.name)
+        )
+        return self.session.scalars(query).all()
+
+    def get_user(self, name: str) -> User:
+        user = self.session.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise NotFound(f"there is no user {name!r}")
+        return user
+
+    def create_user(self, name: str) -> User:
+        check_user_name(name)
+        if self.session.scalar(select(User.id).where(User.name == name)) is not None:
+            raise AlreadyExists(f"the user {name!r} exists already")
+        user = User(name=name)
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def remove_user(self, name: str) -> User:
+        """Remove the user and their grants; the caller stops their containers."""
+        user = self.get_user(name)
+        self.session.delete(user)
+        self.session.flush()
+        return user
+
+    # -- applications --
+
+    def list_applications(self) -> Sequence[Application]:
+        return self.session.scalars(select(Application).order_by(Application.image)).all()
+
+    def get_application(self, image: str) -> Application:
+        application = self.session.scalar(select(Application).where(Application.image == image))
+        if application is None:
+            raise NotFound(f"there is no application with the image {image!r}")
+        return application
+
+    def create_application(
+        self, image: str, display_name: str | None = None, description: str | None = None
+    ) -> Application:
+        check_image_name(image)
+        check_display_text(display_name, "display name", NAME_LENGTH)
+        check_display_text(description, "description", 4096)
+        if self.session.scalar(select(Application.id).where(Application.image == image)):
+            raise AlreadyExists(f"the application {image!r} exists already")
+        application = Application(image=image, display_name=display_name, description=description)
+        self.session.add(application)
+        self.session.flush()
+        return application
+
+    def remove_application(self, image: str) -> Application:
+        """Remove the application and every grant of it; the caller stops its containers."""
+        application = self.get_application(image)
+        self.session.delete(application)
+        self.session.flush()
+        return application
+
+    # -- grants --
+
+    def grants_of(self, user: User, application: Application) -> list[Accounting]:
+        query = select(Accounting).where(
+            Accounting.user_id == user.id, Accounting.application_id == application.id
+        )
+        return list(self.session.scalars(query))
+
+    def grant(self, image: str, user_name: str, policy: GrantPolicy) -> tuple[Accounting, bool]:
+        """Let the user run the image under ``policy``.
+
+        Granting what is granted already changes nothing: the existing grant is
+        returned, with False as its second value.
+        """
+        application = self.get_application(image)
+        user = self.get_user(user_name)
+        for existing in self.grants_of(user, application):
+            if GrantPolicy.from_model(existing.policy) == policy:
+                return existing, False
+        grant = Accounting(user=user, application=application, policy=policy.to_model())
+        self.session.add(grant)
+        self.session.flush()
+        return grant, True
+
+    def revoke(self, image: str, user_name: str, policy: GrantPolicy | None) -> list[Accounting]:
+        """Remove the user's grant of the image with ``policy``, or all of them if None."""
+        application = self.get_application(image)
+        user = self.get_user(user_name)
+        grants = [
+            grant
+            for grant in self.grants_of(user, application)
+            if policy is None or GrantPolicy.from_model(grant.policy) == policy
+        ]
+        if not grants:
+            which = "any grant" if policy is None else "a grant with this policy"
+            raise NotFound(f"the user {user_name!r} has not {which} of {image!r}")
+        for grant in grants:
+            self.session.delete(grant)
+        self.session.flush()
+        return grants

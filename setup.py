@@ -1,0 +1,4 @@
+# All metadata lives in pyproject.toml; this file lets older tools run `setup.py`.
+from setuptools import setup
+
+setup()
