@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo clean
+.PHONY: test lint images demo clean
 
 # The virtual environment, reinstalled when the package's metadata changes.
 $(STAMP): pyproject.toml setup.py
@@ -14,14 +14,18 @@ $(STAMP): pyproject.toml setup.py
 	touch $@
 
 test: $(STAMP)
-	$(BIN)/ruff check remoteappmanager tests
-	$(BIN)/ruff format --check remoteappmanager tests
+	$(BIN)/ruff check remoteappmanager tests bench
+	$(BIN)/ruff format --check remoteappmanager tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The demo application images (seconds; Docker's build cache makes reruns instant).
+images:
+	images/build
+
 lint: $(STAMP)
-	$(BIN)/ruff check --fix remoteappmanager tests
-	$(BIN)/ruff format remoteappmanager tests
+	$(BIN)/ruff check --fix remoteappmanager tests bench
+	$(BIN)/ruff format remoteappmanager tests bench
 
 demo:
 	@echo "make demo is not there yet: the one-command demo arrives with issue 7." >&2

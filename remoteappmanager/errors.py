@@ -9,6 +9,7 @@ RemoteAppError
 ├── InvalidInput            400, exit 2: a bad name, volume, policy or configurable
 ├── NotFound                404, exit 3: unknown user, application, grant or container
 ├── AlreadyExists           409, exit 4: creating what exists already
+├── StartFailed             502, exit 7: an app did not come up (its container is removed)
 └── Unavailable             503: a service we depend on cannot answer
     ├── DatabaseUnavailable      exit 5: locked, unreachable, not initialised
     │   └── SchemaMismatch       exit 5: the database needs `remoteappdb db upgrade`
@@ -43,6 +44,11 @@ class NotFound(RemoteAppError):
 class AlreadyExists(RemoteAppError):
     status = 409
     exit_code = 4
+
+
+class StartFailed(RemoteAppError):
+    status = 502
+    exit_code = 7
 
 
 class Unavailable(RemoteAppError):

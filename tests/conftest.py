@@ -15,6 +15,11 @@ is missing a test skips with the reason, except when
 - ``docker_engine``: a docker SDK client to the running engine.
 - ``busybox_image``: a tiny local image (``FROM scratch`` + Debian's busybox-static),
   removed afterwards.
+- ``demo_images``: the demo app images of ``images/``, built by ``images/build``.
+- ``containers``: a `ContainerService` on ``database`` (SQLite) and the real engine,
+  in a realm of its own; every container of that realm is removed afterwards, and
+  the logs of each are printed when the test failed.
+- ``grant``: makes a user, an application and a grant; returns the mapping id.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,14 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from remoteappmanager.db import Database
+from remoteappmanager.docker import DockerClient
+from remoteappmanager.docker.container import REALM_LABEL
+from remoteappmanager.errors import AlreadyExists
+from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.containers import ContainerService
+from remoteappmanager.services.policy import GrantPolicy
 
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL_ENV = "REMOTEAPPMANAGER_TEST_POSTGRES_URL"
 REMOTEAPPDB = str(Path(sys.executable).with_name("remoteappdb"))
 TEST_LABEL = "org.remoteappmanager.test"
@@ -147,3 +160,67 @@ def busybox_image(docker_engine: Any, tmp_path_factory: pytest.TempPathFactory) 
     docker_engine.images.build(path=str(context), tag=tag, rm=True)
     yield tag
     docker_engine.images.remove(tag, force=True)
+
+
+DEMO_WEBAPP = "remoteappmanager/demo-webapp:latest"
+DEMO_DESKTOP = "remoteappmanager/demo-desktop:latest"
+
+
+@pytest.fixture(scope="session")
+def demo_images(docker_engine: Any) -> tuple[str, str]:
+    result = subprocess.run(
+        [str(ROOT / "images" / "build")], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return DEMO_WEBAPP, DEMO_DESKTOP
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Lets fixtures see whether the test failed (to print container logs).
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def containers(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_url: str, docker_engine: Any
+) -> Iterator[ContainerService]:
+    database = Database(url=sqlite_url)
+    database.initialise()
+    realm = f"test-{secrets.token_hex(6)}"
+    service = ContainerService(
+        database=database,
+        docker=DockerClient(),
+        realm=realm,
+        workspace_root=str(tmp_path / "workspaces"),
+        start_timeout=15.0,
+    )
+    yield service
+    failed = getattr(request.node, "report_call", None)
+    for container in docker_engine.containers.list(
+        all=True, filters={"label": f"{REALM_LABEL}={realm}"}
+    ):
+        if failed is not None and failed.failed:
+            print(f"--- logs of {container.name} ({container.status}) ---")
+            print(container.logs(tail=100).decode(errors="replace"))
+        container.remove(force=True)
+    service.docker.close()
+    database.dispose()
+
+
+@pytest.fixture
+def grant(containers: ContainerService) -> Callable[..., str]:
+    def make(user: str, image: str, policy: GrantPolicy | None = None) -> str:
+        with containers.database.transaction() as session:
+            catalogue = Catalogue(session)
+            # Several grants may share a user or an application.
+            with suppress(AlreadyExists):
+                catalogue.create_user(user)
+            with suppress(AlreadyExists):
+                catalogue.create_application(image)
+            made, _ = catalogue.grant(image, user, policy or GrantPolicy())
+            return made.mapping_id
+
+    return make

@@ -7,9 +7,11 @@ loop never waits and the engine never sees more than ``max_workers`` calls at on
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any, TypeVar
 
 import docker
@@ -104,6 +106,81 @@ class DockerClient(LoggingConfigurable):
         except docker.errors.NotFound:
             return None
         return result
+
+    async def create_container(
+        self,
+        *,
+        image: str,
+        name: str,
+        environment: dict[str, str],
+        labels: dict[str, str],
+        port: int,
+        host_config: dict[str, Any],
+    ) -> str:
+        """Create (not start) a container; returns its id."""
+
+        def create(api: docker.APIClient) -> str:
+            config = api.create_host_config(
+                port_bindings={port: ("127.0.0.1", None)}, **host_config
+            )
+            created = api.create_container(
+                image,
+                name=name,
+                environment=environment,
+                labels=labels,
+                ports=[port],
+                host_config=config,
+                detach=True,
+                # Never copy the engine host's proxy settings into a user's container.
+                use_config_proxy=False,
+            )
+            return str(created["Id"])
+
+        return await self._call(create)
+
+    async def start_container(self, container_id: str) -> None:
+        await self._call(docker.APIClient.start, container_id)
+
+    async def inspect_container(self, container_id: str) -> dict[str, Any] | None:
+        """The engine's description of a container, None if it is gone."""
+        try:
+            result: dict[str, Any] = await self._call(
+                docker.APIClient.inspect_container, container_id
+            )
+        except docker.errors.NotFound:
+            return None
+        return result
+
+    async def stop_container(self, container_id: str, grace: float) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds; a gone container is fine."""
+        with suppress(docker.errors.NotFound):
+            await self._call(docker.APIClient.stop, container_id, timeout=math.ceil(grace))
+
+    async def remove_container(self, container_id: str) -> None:
+        """Remove the container (killing it if it runs); a gone container is fine."""
+        try:
+            await self._call(docker.APIClient.remove_container, container_id, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            # Removal already under way (e.g. two stops at once) is as good as done.
+            if exc.status_code != 409:
+                raise
+
+    async def list_containers(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Every container, running or not, that carries all of ``labels``."""
+        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+        result: list[dict[str, Any]] = await self._call(
+            docker.APIClient.containers, all=True, filters=filters
+        )
+        return result
+
+    async def container_logs(self, container_id: str, tail: int = 50) -> str:
+        try:
+            logs: bytes = await self._call(docker.APIClient.logs, container_id, tail=tail)
+        except docker.errors.NotFound:
+            return ""
+        return logs.decode(errors="replace")
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

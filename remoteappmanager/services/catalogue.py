@@ -143,6 +143,19 @@ class Catalogue:
         )
         return list(self.session.scalars(query))
 
+    def get_grant(self, user_name: str, mapping_id: str) -> Accounting:
+        """The user's grant ``mapping_id``; someone else's grant is not found either."""
+        query = (
+            select(Accounting)
+            .join(Accounting.user)
+            .where(Accounting.mapping_id == mapping_id, User.name == user_name)
+            .options(selectinload(Accounting.application), selectinload(Accounting.policy))
+        )
+        grant = self.session.scalar(query)
+        if grant is None:
+            raise NotFound(f"{user_name!r} has no application {mapping_id!r}")
+        return grant
+
     def grant(self, image: str, user_name: str, policy: GrantPolicy) -> tuple[Accounting, bool]:
         """Let the user run the image under ``policy``.
 

@@ -1,0 +1,74 @@
+"""Running application containers, as the Docker engine describes them.
+
+Labels are the truth about what runs: every container this project starts carries
+the ``eu.simphony-project.docker.runinfo.*`` labels below and is found by them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .image import LABEL_PREFIX
+
+RUNINFO_PREFIX = LABEL_PREFIX + "runinfo."
+USER_LABEL = RUNINFO_PREFIX + "user"
+MAPPING_ID_LABEL = RUNINFO_PREFIX + "mapping_id"
+URL_ID_LABEL = RUNINFO_PREFIX + "url_id"
+URLPATH_LABEL = RUNINFO_PREFIX + "urlpath"
+REALM_LABEL = RUNINFO_PREFIX + "realm"
+
+
+@dataclass(frozen=True)
+class Container:
+    """One application container of one user."""
+
+    id: str
+    name: str
+    image: str
+    state: str
+    user: str
+    mapping_id: str
+    url_id: str
+    urlpath: str
+    realm: str
+    created_at: datetime
+    host_ip: str | None
+    host_port: int | None
+
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any], port: int) -> Container:
+        """From an entry of the engine's container list."""
+        labels: dict[str, str] = summary.get("Labels") or {}
+        published = [
+            entry
+            for entry in summary.get("Ports") or []
+            if entry.get("PrivatePort") == port and entry.get("PublicPort")
+        ]
+        names = summary.get("Names") or [""]
+        return cls(
+            id=summary["Id"],
+            name=names[0].lstrip("/"),
+            image=summary.get("Image", ""),
+            state=summary.get("State", ""),
+            user=labels.get(USER_LABEL, ""),
+            mapping_id=labels.get(MAPPING_ID_LABEL, ""),
+            url_id=labels.get(URL_ID_LABEL, ""),
+            urlpath=labels.get(URLPATH_LABEL, ""),
+            realm=labels.get(REALM_LABEL, ""),
+            created_at=datetime.fromtimestamp(summary.get("Created", 0), timezone.utc),
+            host_ip=published[0].get("IP") if published else None,
+            host_port=int(published[0]["PublicPort"]) if published else None,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def address(self) -> str | None:
+        """``http://127.0.0.1:PORT``, where the app answers on this host."""
+        if not self.running or self.host_port is None:
+            return None
+        return f"http://{self.host_ip or '127.0.0.1'}:{self.host_port}"

@@ -1,0 +1,120 @@
+"""The image contract: what an application image says about itself in its labels.
+
+Labels live in the ``eu.simphony-project.docker`` namespace, so images made for
+simphony-remote work unchanged:
+
+- ``ui_name``, ``description``: shown on the dashboard;
+- ``icon_128``: a base64 PNG (bounded size), else the dashboard shows a generic icon;
+- ``type``: ``webapp``, ``vncapp`` or ``jupyter``;
+- ``env.<kebab-name>``: the image understands the variable ``KEBAB_NAME``; this is
+  how an image says which configurables (see ``services.configurables``) it accepts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any
+
+LABEL_PREFIX = "eu.simphony-project.docker."
+ENV_PREFIX = LABEL_PREFIX + "env."
+APP_TYPES = ("webapp", "vncapp", "jupyter")
+ICON_BYTES = 256 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+UI_NAME_LENGTH = 255
+DESCRIPTION_LENGTH = 4096
+ENV_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Variables the service sets itself: no label may claim them.
+PROTECTED_ENV = frozenset({"JPY_USER", "JPY_BASE_USER_URL", "USER", "URL_ID", "APP_LICENSE"})
+
+
+def env_name(key: str) -> str:
+    """``x11-width`` -> ``X11_WIDTH``."""
+    return key.upper().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What one image says about itself, checked; values the labels lack are None."""
+
+    name: str
+    id: str
+    ui_name: str | None
+    description: str | None
+    icon_128: str | None
+    type: str
+    env_keys: frozenset[str]
+
+    @classmethod
+    def from_inspect(cls, name: str, inspected: dict[str, Any]) -> ImageInfo:
+        labels: dict[str, str] = (inspected.get("Config") or {}).get("Labels") or {}
+        app_type = labels.get(LABEL_PREFIX + "type", "")
+        return cls(
+            name=name,
+            id=str(inspected.get("Id", "")),
+            ui_name=_text(labels.get(LABEL_PREFIX + "ui_name"), UI_NAME_LENGTH),
+            description=_text(labels.get(LABEL_PREFIX + "description"), DESCRIPTION_LENGTH),
+            icon_128=_png_or_none(labels.get(LABEL_PREFIX + "icon_128")),
+            type=app_type if app_type in APP_TYPES else "webapp",
+            env_keys=frozenset(
+                key
+                for label in labels
+                if label.startswith(ENV_PREFIX)
+                and ENV_KEY.fullmatch(key := label[len(ENV_PREFIX) :])
+                and env_name(key) not in PROTECTED_ENV
+            ),
+        )
+
+    def with_overrides(self, display_name: str | None, description: str | None) -> ImageInfo:
+        """The admin's display name and description, where set, win over the labels."""
+        return replace(
+            self,
+            ui_name=display_name or self.ui_name,
+            description=description or self.description,
+        )
+
+    @property
+    def title(self) -> str:
+        return self.ui_name or self.name
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    if not value or not value.strip():
+        return None
+    cleaned = "".join(" " if ord(char) < 32 or ord(char) == 127 else char for char in value)
+    cleaned = cleaned.strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _png_or_none(value: str | None) -> str | None:
+    # Check the length first: a 50 MB label must cost nothing to refuse.
+    if not value or len(value) > 4 * (ICON_BYTES // 3 + 1):
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return value if data.startswith(PNG_SIGNATURE) else None
+
+
+class ImageCache:
+    """Parsed labels by image id: an image id names fixed content, so never stale."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._images: OrderedDict[str, ImageInfo] = OrderedDict()
+
+    def get(self, name: str, inspected: dict[str, Any]) -> ImageInfo:
+        key = f"{inspected.get('Id')}\0{name}"
+        info = self._images.get(key)
+        if info is None:
+            info = ImageInfo.from_inspect(name, inspected)
+            self._images[key] = info
+            if len(self._images) > self._size:
+                self._images.popitem(last=False)
+        else:
+            self._images.move_to_end(key)
+        return info

@@ -1,0 +1,387 @@
+"""Turning a grant into a running, reachable, labelled, limited container, and back.
+
+Used by the user API, the admin API and the command line alike. The Docker engine
+is the truth about what runs (containers are found by their labels, within this
+service's realm); the database is the truth about who may run what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+from traitlets import Bool, Float, Instance, Int, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from ..db import Database
+from ..docker import DockerClient
+from ..docker.container import (
+    MAPPING_ID_LABEL,
+    REALM_LABEL,
+    URL_ID_LABEL,
+    URLPATH_LABEL,
+    USER_LABEL,
+    Container,
+)
+from ..docker.image import ImageCache, ImageInfo
+from ..errors import AlreadyExists, InvalidInput, NotFound, StartFailed, Unavailable
+from ..naming import escape_name, unix_name, url_path_name
+from .catalogue import Catalogue
+from .configurables import configurable_environment
+from .policy import WORKSPACE_TARGET, GrantPolicy, check_volume_path
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a start needs from the database, read in one short transaction."""
+
+    user: str
+    mapping_id: str
+    image: str
+    display_name: str | None
+    description: str | None
+    policy: GrantPolicy
+
+
+class ContainerService(LoggingConfigurable):
+    """Start, find and stop the application containers of users."""
+
+    database = Instance(Database)
+    docker = Instance(DockerClient)
+
+    realm = Unicode(
+        "remoteappmanager",
+        help="""Label value that marks the containers of this site. Containers of another
+        realm on the same engine are never listed, stopped or routed.""",
+    ).tag(config=True)
+
+    hub_prefix = Unicode(
+        "/", help="JupyterHub's base URL; users' services live at {hub_prefix}user/<name>/."
+    ).tag(config=True)
+
+    container_port = Int(8888, help="The port the applications listen on.").tag(config=True)
+
+    name_prefix = Unicode("remoteapp", help="Start of every container's name.").tag(config=True)
+
+    workspace_root = Unicode(
+        help="""Host directory holding each user's workspace (one directory per user,
+        safely named), mounted at /workspace when a grant allows the home directory.
+        Default: var/remoteappmanager/workspaces under the installation prefix.""",
+    ).tag(config=True)
+
+    start_timeout = Float(
+        30.0, help="Seconds an application may take to answer after its container starts."
+    ).tag(config=True)
+
+    stop_grace = Float(
+        2.0,
+        help="Seconds an application gets to exit after SIGTERM before it is killed.",
+    ).tag(config=True)
+
+    mem_limit = Unicode("2g", help="Memory limit of each container (Docker syntax).").tag(
+        config=True
+    )
+    cpu_limit = Float(1.0, help="CPUs each container may use (0: no limit).").tag(config=True)
+    pids_limit = Int(512, help="Processes and threads each container may have.").tag(config=True)
+    log_max_size = Unicode("10m", help="Size of a container's log before it is rotated.").tag(
+        config=True
+    )
+    use_init = Bool(
+        True,
+        help="Run Docker's init as PID 1, so apps get signals and zombies are reaped.",
+    ).tag(config=True)
+
+    @default("workspace_root")
+    def _workspace_root_default(self) -> str:
+        return str(Path(sys.prefix, "var", "remoteappmanager", "workspaces"))
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._images = ImageCache()
+        # One start at a time per grant: later callers join the start under way.
+        self._starting: dict[tuple[str, str], asyncio.Task[tuple[Container, bool]]] = {}
+
+    # -- finding --
+
+    async def list_all(self) -> list[Container]:
+        return await self._find({})
+
+    async def list_for_user(self, user: str) -> list[Container]:
+        return await self._find({USER_LABEL: user})
+
+    async def find(self, url_id: str, user: str | None = None) -> Container | None:
+        """The container ``url_id`` (of ``user``, if given), None if there is none."""
+        labels = {URL_ID_LABEL: url_id}
+        if user is not None:
+            labels[USER_LABEL] = user
+        found = await self._find(labels)
+        return found[0] if found else None
+
+    async def _find(self, labels: dict[str, str]) -> list[Container]:
+        summaries = await self.docker.list_containers({REALM_LABEL: self.realm, **labels})
+        return [Container.from_summary(summary, self.container_port) for summary in summaries]
+
+    # -- starting --
+
+    async def start(
+        self, user: str, mapping_id: str, configurables: Any = None
+    ) -> tuple[Container, bool]:
+        """Start the user's application ``mapping_id`` and wait until it answers.
+
+        Returns the container and whether this call created it: if the grant's
+        container runs already, or another call is starting it, that one is returned.
+        """
+        key = (user, mapping_id)
+        task = self._starting.get(key)
+        if task is not None:
+            container, _ = await self._join(task)
+            return container, False
+        task = asyncio.ensure_future(self._start(user, mapping_id, configurables))
+        self._starting[key] = task
+        task.add_done_callback(lambda _: self._starting.pop(key, None))
+        return await task
+
+    async def _join(self, task: asyncio.Task[tuple[Container, bool]]) -> tuple[Container, bool]:
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                raise AlreadyExists(
+                    "the start of this application was cancelled; try again"
+                ) from None
+            raise
+
+    async def _find_grant(self, user: str, mapping_id: str) -> list[Container]:
+        return await self._find({USER_LABEL: user, MAPPING_ID_LABEL: mapping_id})
+
+    async def _start(
+        self, user: str, mapping_id: str, configurables: Any
+    ) -> tuple[Container, bool]:
+        grant = self._load_grant(user, mapping_id)
+        existing = await self._find_grant(user, mapping_id)
+        for container in existing:
+            # One that does not answer is the leftover of a start that failed while
+            # the engine was out of reach: replaced below, never adopted.
+            if container.running and await self._answers(container):
+                return container, False
+        image = await self.image_info(grant.image, grant.display_name, grant.description)
+        url_id = secrets.token_hex(16)
+        urlpath = f"{self.user_prefix(user)}containers/{url_id}/"
+        environment = {
+            **configurable_environment(image, grant.policy, configurables),
+            "JPY_USER": user,
+            "JPY_BASE_USER_URL": self.user_prefix(user).rstrip("/"),
+            "USER": unix_name(user),
+            "URL_ID": url_id,
+        }
+        if grant.policy.app_license:
+            environment["APP_LICENSE"] = grant.policy.app_license
+        mounts = self._mounts(user, grant.policy)
+        labels = {
+            USER_LABEL: user,
+            MAPPING_ID_LABEL: mapping_id,
+            URL_ID_LABEL: url_id,
+            URLPATH_LABEL: urlpath,
+            REALM_LABEL: self.realm,
+        }
+        # Leftovers of this grant would hold the container name.
+        for leftover in existing:
+            await self.docker.remove_container(leftover.id)
+
+        container_id = await self._create(grant, environment, labels, mounts)
+        try:
+            await self.docker.start_container(container_id)
+            container = await self._describe(url_id)
+            await self._wait_until_ready(container)
+        except BaseException as failure:
+            logs = await self._discard(container_id)
+            if isinstance(failure, docker.errors.APIError):
+                raise StartFailed(
+                    f"{image.title} could not start", f"{failure}; logs:\n{logs}"
+                ) from None
+            if isinstance(failure, StartFailed):
+                self.log.warning("%s; logs of %s:\n%s", failure.log_message, container_id, logs)
+            raise
+        self.log.info("started %s for %s at %s", grant.image, user, urlpath)
+        return container, True
+
+    def _load_grant(self, user: str, mapping_id: str) -> Grant:
+        with self.database.transaction() as session:
+            grant = Catalogue(session).get_grant(user, mapping_id)
+            return Grant(
+                user=user,
+                mapping_id=mapping_id,
+                image=grant.application.image,
+                display_name=grant.application.display_name,
+                description=grant.application.description,
+                # Checked again here: the row may predate today's rules.
+                policy=GrantPolicy.from_model(grant.policy),
+            )
+
+    async def image_info(
+        self, image: str, display_name: str | None = None, description: str | None = None
+    ) -> ImageInfo:
+        inspected = await self.docker.inspect_image(image)
+        if inspected is None:
+            raise NotFound(f"the image {image!r} of this application is not on the Docker engine")
+        return self._images.get(image, inspected).with_overrides(display_name, description)
+
+    def user_prefix(self, user: str) -> str:
+        """``/user/<name>/`` under the Hub's base URL."""
+        return f"{self.hub_prefix.rstrip('/')}/user/{url_path_name(user)}/"
+
+    def workspace_of(self, user: str) -> Path:
+        return Path(self.workspace_root, escape_name(user))
+
+    def _mounts(self, user: str, policy: GrantPolicy) -> list[dict[str, Any]]:
+        mounts = []
+        if policy.allow_home:
+            workspace = self.workspace_of(user)
+            workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
+            mounts.append(_bind(str(workspace), WORKSPACE_TARGET, read_only=False))
+        if policy.volume:
+            source = policy.volume.source
+            # A link must not lead where a volume may not go (/srv/data -> /etc).
+            if os.path.lexists(source):
+                check_volume_path(os.path.realpath(source), "source")
+            mounts.append(_bind(source, policy.volume.target, policy.volume.mode == "ro"))
+        return mounts
+
+    def _host_config(self, mounts: list[dict[str, Any]]) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "mounts": mounts,
+            "mem_limit": self.mem_limit,
+            "pids_limit": self.pids_limit,
+            "security_opt": ["no-new-privileges"],
+            "privileged": False,
+            "init": self.use_init,
+            "log_config": {
+                "type": "json-file",
+                "config": {"max-size": self.log_max_size, "max-file": "2"},
+            },
+        }
+        if self.cpu_limit > 0:
+            config["nano_cpus"] = round(self.cpu_limit * 1e9)
+        return config
+
+    async def _create(
+        self,
+        grant: Grant,
+        environment: dict[str, str],
+        labels: dict[str, str],
+        mounts: list[dict[str, Any]],
+    ) -> str:
+        # One name per grant: the engine itself refuses a second container, even
+        # one started by another process.
+        name = f"{self.name_prefix}-{escape_name(grant.user)}-{grant.mapping_id}"
+        try:
+            return await self.docker.create_container(
+                image=grant.image,
+                name=name,
+                environment=environment,
+                labels=labels,
+                port=self.container_port,
+                host_config=self._host_config(mounts),
+            )
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:
+                raise AlreadyExists("this application is being started already") from None
+            raise InvalidInput(
+                f"the Docker engine refused to create the container: {exc.explanation}",
+                str(exc),
+            ) from None
+
+    async def _describe(self, url_id: str) -> Container:
+        container = await self.find(url_id)
+        if container is None or container.address is None:
+            raise StartFailed("the application stopped as soon as it started")
+        return container
+
+    async def _answers(self, container: Container) -> bool:
+        """Whether the app answers 2xx/3xx under its URL."""
+        if container.address is None:
+            return False
+        url = f"{container.address}{container.urlpath}"
+        try:
+            await AsyncHTTPClient().fetch(url, follow_redirects=False, request_timeout=5)
+        except HTTPClientError as exc:
+            return exc.code < 400
+        except OSError:
+            return False  # not listening (yet)
+        return True
+
+    async def _wait_until_ready(self, container: Container) -> None:
+        """Poll the app until it answers, with backoff (5 ms growing to 100 ms) and a
+        deadline; ask the engine now and then whether the app died meanwhile."""
+        started = time.monotonic()
+        deadline = started + self.start_timeout
+        next_state_check = started + 0.25
+        delay = 0.005
+        while not await self._answers(container):
+            now = time.monotonic()
+            if now >= next_state_check:
+                next_state_check = now + 0.25
+                inspected = await self.docker.inspect_container(container.id)
+                state = (inspected or {}).get("State") or {}
+                if not state.get("Running"):
+                    raise StartFailed(
+                        "the application stopped during its start "
+                        f"(exit code {state.get('ExitCode', 'unknown')})"
+                    )
+            if now + delay > deadline:
+                raise StartFailed(f"the application did not answer within {self.start_timeout:g} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.1)
+
+    async def _discard(self, container_id: str) -> str:
+        """Remove a container that failed to start, whatever happens to the caller."""
+
+        async def discard() -> str:
+            logs = await self.docker.container_logs(container_id)
+            await self.docker.remove_container(container_id)
+            return logs
+
+        try:
+            return await asyncio.shield(discard())
+        except Unavailable:
+            self.log.error("could not remove the failed container %s", container_id)
+            return ""
+
+    # -- stopping --
+
+    async def stop(self, user: str, url_id: str) -> Container:
+        """Stop and remove the user's container ``url_id``; someone else's is not found."""
+        container = await self.find(url_id, user=user)
+        if container is None:
+            raise NotFound(f"there is no application {url_id!r} to stop")
+        await self._stop(container)
+        return container
+
+    async def stop_grant(self, mapping_id: str) -> list[Container]:
+        """Stop every container of a grant (revoked, or its user or app removed).
+
+        Found by mapping id in every realm: mapping ids are random and unique to
+        their grant, and a revoked grant must not keep running anywhere.
+        """
+        summaries = await self.docker.list_containers({MAPPING_ID_LABEL: mapping_id})
+        containers = [Container.from_summary(s, self.container_port) for s in summaries]
+        await asyncio.gather(*(self._stop(container) for container in containers))
+        return containers
+
+    async def _stop(self, container: Container) -> None:
+        await self.docker.stop_container(container.id, self.stop_grace)
+        await self.docker.remove_container(container.id)
+        self.log.info("stopped %s of %s", container.url_id, container.user)
+
+
+def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:
+    # A bind mount, not a volume: a missing source is an error, never created empty.
+    return {"Type": "bind", "Source": source, "Target": target, "ReadOnly": read_only}

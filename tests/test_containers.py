@@ -1,0 +1,491 @@
+"""The container lifecycle on the real Docker engine.
+
+SECURITY-TESTS 1 (service side), 6, 8, 17-19 (service side), 23, 24, 29, 34, 35, 37, 39.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remoteappmanager.docker import DockerClient
+from remoteappmanager.docker.container import (
+    MAPPING_ID_LABEL,
+    REALM_LABEL,
+    URL_ID_LABEL,
+    URLPATH_LABEL,
+    USER_LABEL,
+    Container,
+)
+from remoteappmanager.errors import (
+    AlreadyExists,
+    DockerUnavailable,
+    InvalidInput,
+    NotFound,
+    StartFailed,
+)
+from remoteappmanager.services.containers import ContainerService
+from remoteappmanager.services.policy import GrantPolicy, Volume
+
+from .conftest import DEMO_DESKTOP, DEMO_WEBAPP
+
+pytestmark = pytest.mark.docker
+Grant = Callable[..., str]
+
+
+def read(container: Container, path: str = "") -> str:
+    url = f"{container.address}{container.urlpath}{path}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        body: str = response.read().decode()
+        return body
+
+
+def env_of(container: Container) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(read(container, "env.json"))
+    return result
+
+
+def realm_containers(docker_engine: Any, containers: ContainerService) -> list[Any]:
+    return docker_engine.containers.list(
+        all=True, filters={"label": f"{REALM_LABEL}={containers.realm}"}
+    )
+
+
+async def test_a_grant_becomes_a_running_labelled_container_and_back(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    mapping_id = grant("alice", DEMO_WEBAPP)
+    container, created = await containers.start("alice", mapping_id)
+    assert created and container.running
+
+    env = env_of(container)
+    assert env["JPY_USER"] == "alice"
+    assert env["USER"] == "alice"
+    assert env["URL_ID"] == container.url_id
+    assert env["JPY_BASE_USER_URL"] == "/user/alice"
+    assert container.urlpath == f"/user/alice/containers/{container.url_id}/"
+    assert len(container.url_id) == 32 and container.url_id not in DEMO_WEBAPP
+
+    labels = docker_engine.containers.get(container.id).labels
+    assert labels[USER_LABEL] == "alice"
+    assert labels[MAPPING_ID_LABEL] == mapping_id
+    assert labels[URL_ID_LABEL] == container.url_id
+    assert labels[URLPATH_LABEL] == container.urlpath
+    assert labels[REALM_LABEL] == containers.realm
+
+    assert [c.url_id for c in await containers.list_for_user("alice")] == [container.url_id]
+    assert await containers.list_for_user("bob") == []
+    assert await containers.find(container.url_id) == container
+
+    stopped = await containers.stop("alice", container.url_id)
+    assert stopped.id == container.id
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_containers_are_limited_hardened_and_get_no_secrets(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    docker_engine: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SECURITY-TESTS 6 and 12: loopback only, no tokens, no Docker socket."""
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "hub-secret")
+    monkeypatch.setenv("CONFIGPROXY_AUTH_TOKEN", "proxy-secret")
+    container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    attrs = docker_engine.containers.get(container.id).attrs
+    host = attrs["HostConfig"]
+    assert host["Memory"] == 2 * 1024**3
+    assert host["NanoCpus"] == 1_000_000_000
+    assert host["PidsLimit"] == 512
+    assert host["SecurityOpt"] == ["no-new-privileges"]
+    assert host["Privileged"] is False
+    assert host["RestartPolicy"]["Name"] in ("", "no")
+    assert host["LogConfig"]["Config"]["max-size"] == "10m"
+    assert host["PortBindings"] == {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
+    assert all("docker.sock" not in m["Source"] for m in attrs["Mounts"])
+    environment = "\n".join(attrs["Config"]["Env"])
+    assert "hub-secret" not in environment and "proxy-secret" not in environment
+
+    # Published on loopback only: no other address of this host answers on the port.
+    assert container.host_ip == "127.0.0.1"
+    for address in host_addresses():
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            assert sock.connect_ex((address, container.host_port)) != 0, address
+
+
+def host_addresses() -> list[str]:
+    """The IPv4 addresses of this host other than loopback (docker0 among them)."""
+    import subprocess
+
+    output = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True
+    ).stdout
+    addresses = [line.split()[3].split("/")[0] for line in output.splitlines()]
+    found = [address for address in addresses if not address.startswith("127.")]
+    assert found, "this host has no address besides loopback to try"
+    return found
+
+
+async def test_a_desktop_gets_the_resolution_it_asked_for(
+    containers: ContainerService, grant: Grant, demo_images: Any
+) -> None:
+    container, _ = await containers.start(
+        "alice", grant("alice", DEMO_DESKTOP), {"resolution": "1024x768"}
+    )
+    env = env_of(container)
+    assert (env["X11_WIDTH"], env["X11_HEIGHT"], env["X11_DEPTH"]) == ("1024", "768", "24")
+    assert "Resolution: 1024x768" in read(container)
+
+
+async def test_the_workspace_and_the_granted_volume_are_mounted(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    tmp_path: Path,
+    docker_engine: Any,
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    policy = GrantPolicy(
+        allow_home=True, volume=Volume(str(shared), "/data", "ro"), app_license="KEY-1"
+    )
+    workspace = containers.workspace_of("alice")
+    workspace.mkdir(parents=True)
+    (workspace / "notes.txt").write_text("mine")
+    container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP, policy))
+    env = env_of(container)
+    assert env["workspace"] == ["notes.txt"]
+    assert env["APP_LICENSE_SET"] is True
+    mounts = {
+        m["Destination"]: m for m in docker_engine.containers.get(container.id).attrs["Mounts"]
+    }
+    assert mounts["/workspace"]["Source"] == str(workspace) and mounts["/workspace"]["RW"]
+    assert mounts["/data"]["Source"] == str(shared) and not mounts["/data"]["RW"]
+
+
+async def test_a_volume_link_into_a_forbidden_place_is_refused(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    tmp_path: Path,
+    docker_engine: Any,
+) -> None:
+    link = tmp_path / "innocent"
+    link.symlink_to("/etc")
+    mapping_id = grant("alice", DEMO_WEBAPP, GrantPolicy(volume=Volume(str(link), "/data", "ro")))
+    with pytest.raises(InvalidInput, match="inside /etc"):
+        await containers.start("alice", mapping_id)
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_a_missing_volume_source_is_an_error_not_an_empty_directory(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    tmp_path: Path,
+    docker_engine: Any,
+) -> None:
+    missing = tmp_path / "missing"
+    mapping_id = grant("alice", DEMO_WEBAPP, GrantPolicy(volume=Volume(str(missing), "/d", "ro")))
+    with pytest.raises(InvalidInput, match="refused to create the container"):
+        await containers.start("alice", mapping_id)
+    assert not missing.exists()
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_nobody_starts_or_stops_what_is_not_theirs(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 1 and 8."""
+    alices = grant("alice", DEMO_WEBAPP)
+    grant("bob", DEMO_DESKTOP)
+    with pytest.raises(NotFound):
+        await containers.start("bob", alices)
+    with pytest.raises(NotFound):
+        await containers.start("alice", "0" * 32)
+    assert realm_containers(docker_engine, containers) == []
+
+    container, _ = await containers.start("alice", alices)
+    with pytest.raises(NotFound):
+        await containers.stop("bob", container.url_id)
+    assert (await containers.find(container.url_id, user="alice")) is not None
+    assert docker_engine.containers.get(container.id).status == "running"
+
+
+@pytest.mark.parametrize(
+    "configurables",
+    [
+        {"resolution": "0x0"},
+        {"resolution": None},
+        {"environment": {"A": "1"}},
+        {"volumes": ["/:/host"]},
+        "1024x768",
+        {"startupdata": "x"},
+    ],
+)
+async def test_bad_configurables_never_reach_the_engine(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    docker_engine: Any,
+    configurables: Any,
+) -> None:
+    """SECURITY-TESTS 17, 18, 19 (service side)."""
+    mapping_id = grant("alice", DEMO_DESKTOP)
+    with pytest.raises(InvalidInput):
+        await containers.start("alice", mapping_id, configurables)
+    assert realm_containers(docker_engine, containers) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("a-b", "a_2Db"),
+        ("alice", "Alice"),
+        ("alice@example.org", "alice_40example_2eorg"),
+        ("x" * 255, "x" * 254 + "y"),
+    ],
+)
+async def test_users_whose_names_look_alike_get_their_own_containers(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    docker_engine: Any,
+    first: str,
+    second: str,
+) -> None:
+    """SECURITY-TESTS 23."""
+    policy = GrantPolicy(allow_home=True)
+    one, _ = await containers.start(first, grant(first, DEMO_WEBAPP, policy))
+    two, _ = await containers.start(second, grant(second, DEMO_WEBAPP, policy))
+    assert one.name != two.name
+    assert (env_of(one)["JPY_USER"], env_of(two)["JPY_USER"]) == (first, second)
+    assert containers.workspace_of(first) != containers.workspace_of(second)
+    assert [c.id for c in await containers.list_for_user(first)] == [one.id]
+
+
+@pytest.mark.parametrize(
+    "name", ["-o", "root", "a;id", "$(id)", "<img src=x onerror='alert(1)'>", 'a "b"\u2028c']
+)
+async def test_hostile_user_names_stay_inside_the_workspace_root(
+    containers: ContainerService, grant: Grant, demo_images: Any, name: str
+) -> None:
+    """SECURITY-TESTS 24."""
+    policy = GrantPolicy(allow_home=True)
+    container, _ = await containers.start(name, grant(name, DEMO_WEBAPP, policy))
+    workspace = containers.workspace_of(name)
+    assert workspace.parent == Path(containers.workspace_root) and workspace.is_dir()
+    env = env_of(container)
+    assert env["JPY_USER"] == name
+    assert env["workspace"] == []
+    assert env["USER"] != "root" and env["USER"].replace("_", "").replace("-", "").isalnum()
+
+
+async def test_a_name_that_looks_like_a_path_stays_inside_the_workspace_root(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 24: the demo app itself refuses a URL with an encoded '/'."""
+    name = "../../etc"
+    with pytest.raises(StartFailed, match="stopped during its start"):
+        await containers.start(name, grant(name, DEMO_WEBAPP, GrantPolicy(allow_home=True)))
+    workspace = containers.workspace_of(name)
+    assert workspace.parent == Path(containers.workspace_root) and workspace.is_dir()
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_a_thousand_starts_of_one_grant_make_one_container(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 37."""
+    mapping_id = grant("alice", DEMO_WEBAPP)
+    results = await asyncio.gather(
+        *(containers.start("alice", mapping_id) for _ in range(1000)), return_exceptions=True
+    )
+    started = [r for r in results if isinstance(r, tuple)]
+    assert len(started) == 1000, [r for r in results if not isinstance(r, tuple)][:3]
+    assert len({container.id for container, _ in started}) == 1
+    assert sum(created for _, created in started) == 1
+    assert len(realm_containers(docker_engine, containers)) == 1
+    # Started again later: the running one.
+    again, created = await containers.start("alice", mapping_id)
+    assert (again.id, created) == (started[0][0].id, False)
+
+
+async def test_two_services_starting_one_grant_make_one_container(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """Two processes (the user's and an admin's service) share only the engine."""
+    other = ContainerService(
+        database=containers.database,
+        docker=DockerClient(),
+        realm=containers.realm,
+        workspace_root=containers.workspace_root,
+    )
+    mapping_id = grant("alice", DEMO_WEBAPP)
+    results = await asyncio.gather(
+        containers.start("alice", mapping_id),
+        other.start("alice", mapping_id),
+        return_exceptions=True,
+    )
+    other.docker.close()
+    winners = [r for r in results if isinstance(r, tuple)]
+    assert winners, results
+    assert all(isinstance(r, (tuple, AlreadyExists)) for r in results), results
+    assert len(realm_containers(docker_engine, containers)) == 1
+
+
+async def test_an_app_that_dies_shows_stopped_and_starts_again(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 34."""
+    mapping_id = grant("alice", DEMO_WEBAPP)
+    first, _ = await containers.start("alice", mapping_id)
+    docker_engine.containers.get(first.id).kill()
+    listed = await containers.list_for_user("alice")
+    assert [(c.id, c.running, c.address) for c in listed] == [(first.id, False, None)]
+    second, created = await containers.start("alice", mapping_id)
+    assert created and second.running and second.id != first.id
+    assert len(realm_containers(docker_engine, containers)) == 1
+
+
+@pytest.fixture(scope="module")
+def silent_image(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
+    """Images that misbehave: one never answers, one exits at once, one is hostile."""
+    context = tmp_path_factory.mktemp("misbehaving")
+    made = {}
+    scripts = {
+        "silent": "sleep 3600",
+        "exits": "echo 'giving up' >&2; exit 3",
+        # A memory hog, then processes without end, next to a web server that answers.
+        "hostile": (
+            'mkdir -p "/www$JPY_BASE_USER_URL/containers/$URL_ID" && '
+            'echo ok > "/www$JPY_BASE_USER_URL/containers/$URL_ID/index.html"; '
+            "httpd -p 8888 -h /www; "
+            'dd if=/dev/zero of=/dev/null bs=512M count=1; echo "dd: $?" > /www/dd.txt; '
+            "(while :; do sleep 600 & done) & exec sleep 3600"
+        ),
+    }
+    for name, script in scripts.items():
+        (context / f"{name}.sh").write_text(script + "\n")
+        (context / "Dockerfile").write_text(
+            f"FROM {DEMO_WEBAPP}\nCOPY {name}.sh /run.sh\n"
+            'ENTRYPOINT ["/bin/busybox", "sh", "/run.sh"]\n'
+        )
+        tag = f"remoteappmanager-test/{name}:latest"
+        docker_engine.images.build(path=str(context), tag=tag, rm=True)
+        made[name] = tag
+    yield made
+    for tag in made.values():
+        docker_engine.images.remove(tag, force=True)
+
+
+async def test_a_start_that_times_out_leaves_nothing(
+    containers: ContainerService, grant: Grant, silent_image: dict[str, str], docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 35."""
+    containers.start_timeout = 1.0
+    mapping_id = grant("alice", silent_image["silent"])
+    with pytest.raises(StartFailed, match="did not answer within 1 s"):
+        await containers.start("alice", mapping_id)
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_an_app_that_exits_during_start_is_reported_and_removed(
+    containers: ContainerService, grant: Grant, silent_image: dict[str, str], docker_engine: Any
+) -> None:
+    mapping_id = grant("alice", silent_image["exits"])
+    with pytest.raises(StartFailed) as failed:
+        await containers.start("alice", mapping_id)
+    assert "stopped" in failed.value.message
+    assert "giving up" in failed.value.log_message or "exit code 3" in failed.value.message
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_a_cancelled_start_leaves_nothing(
+    containers: ContainerService, grant: Grant, silent_image: dict[str, str], docker_engine: Any
+) -> None:
+    mapping_id = grant("alice", silent_image["silent"])
+    task = asyncio.ensure_future(containers.start("alice", mapping_id))
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if realm_containers(docker_engine, containers):
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):
+        if not realm_containers(docker_engine, containers):
+            break
+        await asyncio.sleep(0.05)
+    assert realm_containers(docker_engine, containers) == []
+
+
+@pytest.mark.slow
+async def test_fork_bombs_and_memory_hogs_are_confined(
+    containers: ContainerService,
+    grant: Grant,
+    silent_image: dict[str, str],
+    demo_images: Any,
+    docker_engine: Any,
+) -> None:
+    """SECURITY-TESTS 39."""
+    containers.pids_limit = 64
+    containers.mem_limit = "64m"
+    neighbour, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    hostile, _ = await containers.start("alice", grant("alice", silent_image["hostile"]))
+    engine_container = docker_engine.containers.get(hostile.id)
+    # The bomb forks until the limit stops it.
+    processes = 0
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        processes = len(engine_container.top()["Processes"])
+        if processes >= 60:
+            break
+    assert processes >= 60, f"the fork bomb made only {processes} processes"
+    assert b"can't fork" in engine_container.logs()
+    stats = engine_container.stats(stream=False)
+    assert stats["pids_stats"]["current"] <= 64
+    assert stats["memory_stats"]["usage"] <= 64 * 1024 * 1024
+    exit_line = engine_container.exec_run(["/bin/busybox", "cat", "/www/dd.txt"]).output
+    # dd asked for a 512 MB buffer: the OOM killer ended it (137) instead of granting it.
+    assert exit_line.strip() == b"dd: 137", exit_line
+    assert "JPY_USER" in read(neighbour, "env.json")
+
+
+async def test_stop_is_quick_for_an_app_that_honours_sigterm(
+    containers: ContainerService, grant: Grant, demo_images: Any
+) -> None:
+    container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await containers.stop("alice", container.url_id)
+    assert loop.time() - started < 2.0  # the grace period is 2 s; SIGTERM ends it sooner
+
+
+async def test_stop_grant_stops_the_containers_of_a_revoked_grant(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    mapping_id = grant("alice", DEMO_WEBAPP)
+    await containers.start("alice", mapping_id)
+    stopped = await containers.stop_grant(mapping_id)
+    assert len(stopped) == 1
+    assert realm_containers(docker_engine, containers) == []
+
+
+async def test_an_engine_that_does_not_answer_gives_a_clear_error(
+    containers: ContainerService, grant: Grant, tmp_path: Path
+) -> None:
+    """SECURITY-TESTS 29, the engine gone before the start."""
+    mapping_id = grant("alice", DEMO_WEBAPP)
+    containers.docker = DockerClient(host=f"unix://{tmp_path}/gone.sock", timeout=2)
+    with pytest.raises(DockerUnavailable, match="does not answer"):
+        await containers.start("alice", mapping_id)
