@@ -25,6 +25,7 @@ from . import __version__
 from .db import Database
 from .docker import DockerClient
 from .errors import RemoteAppError
+from .services.containers import ContainerService
 
 
 def jupyterhub_version() -> str:
@@ -55,7 +56,7 @@ class RemoteAppManager(Application):
     remoteappmanager --config=/etc/remoteappmanager/remoteappmanager_config.py
     """
 
-    classes = [Database, DockerClient]
+    classes = [Database, DockerClient, ContainerService]
     aliases = {
         "config": "RemoteAppManager.config_file",
         "db": "Database.url",

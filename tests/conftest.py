@@ -175,6 +175,11 @@ def demo_images(docker_engine: Any) -> tuple[str, str]:
     return DEMO_WEBAPP, DEMO_DESKTOP
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests that restart the Docker engine go last, where they disturb nothing.
+    items.sort(key=lambda item: item.get_closest_marker("engine_restart") is not None)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     # Lets fixtures see whether the test failed (to print container logs).

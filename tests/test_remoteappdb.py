@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sqlite3
 import subprocess
 from collections.abc import Callable
@@ -13,9 +15,10 @@ import pytest
 
 from remoteappmanager.db import Database
 from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import REMOTEAPPDB
+from .conftest import DEMO_WEBAPP, REMOTEAPPDB
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 Snapshot = Callable[[str], dict[str, list[tuple[Any, ...]]]]
@@ -42,7 +45,8 @@ def initialised(remoteappdb: Run) -> Run:
     return remoteappdb
 
 
-def test_users_apps_and_grants_from_the_command_line(initialised: Run) -> None:
+@pytest.mark.docker  # taking grants away asks the engine for their running apps
+def test_users_apps_and_grants_from_the_command_line(initialised: Run, docker_engine: Any) -> None:
     run = initialised
     ok(run("user", "create", "alice"))
     ok(run("user", "create", "bob"))
@@ -317,3 +321,57 @@ def test_the_documentation_lists_every_command_and_exit_code() -> None:
     for line in EXIT_CODES.splitlines()[1:]:
         code, meaning = line.split(maxsplit=1)
         assert f"| {code} | {meaning} |" in page, line
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("app", "revoke", DEMO_WEBAPP, "alice", "--revoke-all"),
+        ("app", "remove", DEMO_WEBAPP),
+        ("user", "remove", "alice"),
+    ],
+)
+async def test_taking_a_grant_away_stops_its_running_app(
+    containers: ContainerService,
+    grant: Callable[..., str],
+    demo_images: Any,
+    sqlite_url: str,
+    command: tuple[str, ...],
+) -> None:
+    """SECURITY-TESTS 27: no app keeps running without its grant."""
+    container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [REMOTEAPPDB, "--db", sqlite_url, *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "stopped 1 running application" in result.stdout + result.stderr
+    assert await containers.find(container.url_id) is None
+
+
+@pytest.mark.docker
+async def test_a_grant_is_not_taken_away_while_its_app_cannot_be_stopped(
+    containers: ContainerService,
+    grant: Callable[..., str],
+    demo_images: Any,
+    sqlite_url: str,
+    snapshot: Snapshot,
+    tmp_path: Path,
+) -> None:
+    container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    before = snapshot(sqlite_url)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [REMOTEAPPDB, "--db", sqlite_url, "user", "remove", "alice"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/gone.sock"},
+    )
+    refused(result, 6, "does not answer")
+    assert snapshot(sqlite_url) == before
+    assert (await containers.find(container.url_id)) is not None

@@ -65,8 +65,8 @@ def user_create(args: argparse.Namespace, database: Database) -> None:
 def user_remove(args: argparse.Namespace, database: Database) -> None:
     with database.transaction() as session:
         user = Catalogue(session).remove_user(args.name)
-        grants = len(user.grants)
-    print(f"removed the user {user.name!r} and {plural(grants, 'grant')}")
+        stopped = stop_containers(user.grants)
+    print(f"removed the user {user.name!r} and {plural(len(user.grants), 'grant')}{stopped}")
 
 
 def user_list(args: argparse.Namespace, database: Database) -> None:
@@ -119,8 +119,9 @@ def verify_image(image: str) -> None:
 def app_remove(args: argparse.Namespace, database: Database) -> None:
     with database.transaction() as session:
         application = Catalogue(session).remove_application(args.image)
-        grants = len(application.grants)
-    print(f"removed the application {application.image!r} and {plural(grants, 'grant')}")
+        stopped = stop_containers(application.grants)
+    grants = plural(len(application.grants), "grant")
+    print(f"removed the application {application.image!r} and {grants}{stopped}")
 
 
 def app_list(args: argparse.Namespace, database: Database) -> None:
@@ -146,8 +147,36 @@ def app_revoke(args: argparse.Namespace, database: Database) -> None:
     policy = None if args.revoke_all else policy_from_args(args)
     with database.transaction() as session:
         grants = Catalogue(session).revoke(args.image, args.user, policy)
+        stopped = stop_containers(grants)
     for grant in grants:
         print(grant.mapping_id)
+    if stopped:
+        print(stopped.lstrip("; "), file=sys.stderr)
+
+
+def stop_containers(grants: Sequence[Accounting]) -> str:
+    """Stop what runs under grants that are going away; says what it stopped.
+
+    Called inside the transaction that removes the grants: if the engine cannot
+    be reached, the error rolls the removal back, so no app keeps running
+    without its grant.
+    """
+    if not grants:
+        return ""
+    from ..docker import DockerClient
+    from ..services.containers import ContainerService
+
+    service = ContainerService(docker=DockerClient())
+
+    async def stop_all() -> int:
+        stopped = await asyncio.gather(*(service.stop_grant(g.mapping_id) for g in grants))
+        return sum(len(containers) for containers in stopped)
+
+    try:
+        count = asyncio.run(stop_all())
+    finally:
+        service.docker.close()
+    return f"; stopped {plural(count, 'running application')}" if count else ""
 
 
 def policy_from_args(args: argparse.Namespace) -> GrantPolicy:
