@@ -13,11 +13,15 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-test: $(STAMP)
+test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/ruff check remoteappmanager tests bench
 	$(BIN)/ruff format --check remoteappmanager tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# configurable-http-proxy, which the JupyterHub of the tests starts (package-lock.json).
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 # The demo application images (seconds; Docker's build cache makes reruns instant).
 images:

@@ -124,11 +124,18 @@ class RemoteAppManager(Application):
 
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
+        # Tornado's own messages (tracebacks of failed requests) go to our log.
+        tornado_log = logging.getLogger("tornado")
+        tornado_log.parent = self.log
+        tornado_log.propagate = True
         if self.generate_config:
             return
         if Path(self.config_file).exists():
             self.load_config_file(self.config_file)
         self.database = Database(parent=self)
+        self.container_service = ContainerService(
+            parent=self, database=self.database, docker=DockerClient(parent=self)
+        )
 
     def write_config_file(self) -> None:
         path = Path(self.config_file)
@@ -138,9 +145,34 @@ class RemoteAppManager(Application):
         print(f"wrote the configuration file {path.resolve()}")
 
     def make_web_app(self) -> web.Application:
-        return web.Application(
-            [(rf"{self.base_url}api", HubProbeHandler)], log_function=self._log_request
-        )
+        # Imported here: the Hub's auth module is heavy, and --help needs none of it.
+        from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+
+        from .handlers.api import api_routes
+        from .handlers.gateway import gateway_routes
+        from .handlers.pages import HomeHandler
+
+        # The one instance: the Hub's callback handler finds it with HubOAuth.instance().
+        hub_auth = HubOAuth.instance(parent=self, base_url=self.base_url, cache_max_age=60)
+        routes: list[Any] = [
+            (rf"{self.base_url}api", HubProbeHandler),
+            (rf"{self.base_url}oauth_callback", HubOAuthCallbackHandler),
+            *api_routes(self.base_url),
+            *gateway_routes(self.base_url),
+            (rf"{self.base_url}?", HomeHandler),
+        ]
+        settings = {
+            "hub_auth": hub_auth,
+            "owner": self.user,
+            "base_url": self.base_url,
+            "container_service": self.container_service,
+            "log": self.log,
+            "cookie_secret": os.urandom(32),
+            "login_url": hub_auth.login_url,
+            "xsrf_cookies": False,  # HubOAuth checks XSRF itself (see handlers/base.py)
+            "log_function": self._log_request,
+        }
+        return web.Application(routes, **settings)
 
     def _log_request(self, handler: web.RequestHandler) -> None:
         status = handler.get_status()

@@ -7,6 +7,7 @@ exception's traceback.
 
 RemoteAppError
 ├── InvalidInput            400, exit 2: a bad name, volume, policy or configurable
+├── RequestError            4xx: an HTTP request that is malformed (413, 415)
 ├── NotFound                404, exit 3: unknown user, application, grant or container
 ├── AlreadyExists           409, exit 4: creating what exists already
 ├── StartFailed             502, exit 7: an app did not come up (its container is removed)
@@ -34,6 +35,14 @@ class RemoteAppError(Exception):
 class InvalidInput(RemoteAppError):
     status = 400
     exit_code = 2
+
+
+class RequestError(RemoteAppError):
+    exit_code = 2
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class NotFound(RemoteAppError):

@@ -91,7 +91,6 @@ def user_list(args: argparse.Namespace, database: Database) -> None:
 
 
 def app_create(args: argparse.Namespace, database: Database) -> None:
-    database.check_schema()
     if args.verify:
         verify_image(args.image)
     with database.transaction() as session:

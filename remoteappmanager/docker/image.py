@@ -47,6 +47,12 @@ class ImageInfo:
     icon_128: str | None
     type: str
     env_keys: frozenset[str]
+    available: bool = True
+
+    @classmethod
+    def missing(cls, name: str) -> ImageInfo:
+        """Stands for an image the engine does not have (yet): shown, not startable."""
+        return cls(name, "", None, None, None, "webapp", frozenset(), available=False)
 
     @classmethod
     def from_inspect(cls, name: str, inspected: dict[str, Any]) -> ImageInfo:

@@ -143,6 +143,16 @@ class Catalogue:
         )
         return list(self.session.scalars(query))
 
+    def grants_of_user(self, user_name: str) -> Sequence[Accounting]:
+        query = (
+            select(Accounting)
+            .join(Accounting.user)
+            .where(User.name == user_name)
+            .options(selectinload(Accounting.application), selectinload(Accounting.policy))
+            .order_by(Accounting.created_at, Accounting.mapping_id)
+        )
+        return self.session.scalars(query).all()
+
     def get_grant(self, user_name: str, mapping_id: str) -> Accounting:
         """The user's grant ``mapping_id``; someone else's grant is not found either."""
         query = (

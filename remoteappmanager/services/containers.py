@@ -21,7 +21,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from traitlets import Bool, Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..db import Database
+from ..db import Accounting, Database
 from ..docker import DockerClient
 from ..docker.container import (
     MAPPING_ID_LABEL,
@@ -50,6 +50,18 @@ class Grant:
     description: str | None
     policy: GrantPolicy
 
+    @classmethod
+    def from_model(cls, user: str, grant: Accounting) -> Grant:
+        return cls(
+            user=user,
+            mapping_id=grant.mapping_id,
+            image=grant.application.image,
+            display_name=grant.application.display_name,
+            description=grant.application.description,
+            # Checked again here: the row may predate today's rules.
+            policy=GrantPolicy.from_model(grant.policy),
+        )
+
 
 class ContainerService(LoggingConfigurable):
     """Start, find and stop the application containers of users."""
@@ -77,6 +89,12 @@ class ContainerService(LoggingConfigurable):
         Default: var/remoteappmanager/workspaces under the installation prefix.""",
     ).tag(config=True)
 
+    home_is_workspace = Bool(
+        False,
+        help="""Mount the home directory of the service's unix user as the workspace
+        (services of system users) instead of a directory under workspace_root.""",
+    ).tag(config=True)
+
     start_timeout = Float(
         30.0, help="Seconds an application may take to answer after its container starts."
     ).tag(config=True)
@@ -98,6 +116,10 @@ class ContainerService(LoggingConfigurable):
         True,
         help="Run Docker's init as PID 1, so apps get signals and zombies are reaped.",
     ).tag(config=True)
+
+    @default("hub_prefix")
+    def _hub_prefix_default(self) -> str:
+        return os.environ.get("JUPYTERHUB_BASE_URL", "/")
 
     @default("workspace_root")
     def _workspace_root_default(self) -> str:
@@ -215,16 +237,42 @@ class ContainerService(LoggingConfigurable):
 
     def _load_grant(self, user: str, mapping_id: str) -> Grant:
         with self.database.transaction() as session:
-            grant = Catalogue(session).get_grant(user, mapping_id)
-            return Grant(
-                user=user,
-                mapping_id=mapping_id,
-                image=grant.application.image,
-                display_name=grant.application.display_name,
-                description=grant.application.description,
-                # Checked again here: the row may predate today's rules.
-                policy=GrantPolicy.from_model(grant.policy),
+            return Grant.from_model(user, Catalogue(session).get_grant(user, mapping_id))
+
+    async def applications_of(
+        self, user: str, mapping_id: str | None = None
+    ) -> list[tuple[Grant, ImageInfo, Container | None]]:
+        """The user's grants (or one), each with its image and its container if any.
+
+        One database read, one look at the user's containers, and each distinct
+        image inspected once, all at the same time.
+        """
+        if mapping_id is None:
+            with self.database.transaction() as session:
+                grants = [
+                    Grant.from_model(user, each) for each in Catalogue(session).grants_of_user(user)
+                ]
+        else:
+            grants = [self._load_grant(user, mapping_id)]
+        names = sorted({grant.image for grant in grants})
+        containers, images = await asyncio.gather(
+            self.list_for_user(user),
+            asyncio.gather(*(self._image_or_missing(name) for name in names)),
+        )
+        image_of = dict(zip(names, images, strict=True))
+        container_of = {c.mapping_id: c for c in containers}
+        return [
+            (
+                grant,
+                image_of[grant.image].with_overrides(grant.display_name, grant.description),
+                container_of.get(grant.mapping_id),
             )
+            for grant in grants
+        ]
+
+    async def _image_or_missing(self, name: str) -> ImageInfo:
+        inspected = await self.docker.inspect_image(name)
+        return ImageInfo.missing(name) if inspected is None else self._images.get(name, inspected)
 
     async def image_info(
         self, image: str, display_name: str | None = None, description: str | None = None
@@ -239,6 +287,8 @@ class ContainerService(LoggingConfigurable):
         return f"{self.hub_prefix.rstrip('/')}/user/{url_path_name(user)}/"
 
     def workspace_of(self, user: str) -> Path:
+        if self.home_is_workspace:
+            return Path.home()
         return Path(self.workspace_root, escape_name(user))
 
     def _mounts(self, user: str, policy: GrantPolicy) -> list[dict[str, Any]]:

@@ -1,0 +1,143 @@
+"""Base handlers: who is asking, the services, and errors as JSON."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from jupyterhub.services.auth import HubOAuth, HubOAuthenticated, UserNotAllowed
+from tornado import web
+
+from ..errors import RemoteAppError, RequestError
+from ..services.containers import ContainerService
+
+MAX_JSON_BODY = 64 * 1024
+
+
+class BaseHandler(HubOAuthenticated, web.RequestHandler):
+    """Every page and API call: the Hub says who the user is; only the owner gets in."""
+
+    @property
+    def hub_auth(self) -> HubOAuth:
+        auth: HubOAuth = self.settings["hub_auth"]
+        return auth
+
+    @hub_auth.setter
+    def hub_auth(self, auth: HubOAuth) -> None:  # HubAuthenticated assigns it
+        self.settings["hub_auth"] = auth
+
+    @property
+    def owner(self) -> str:
+        owner: str = self.settings["owner"]
+        return owner
+
+    @property
+    def containers(self) -> ContainerService:
+        service: ContainerService = self.settings["container_service"]
+        return service
+
+    def catalogue_transaction(self) -> Any:
+        return self.containers.database.transaction()
+
+    async def prepare(self) -> None:
+        # Ask the Hub (cached) without blocking the event loop.
+        model = await self.hub_auth.get_user(self, sync=False)
+        if model is not None:
+            try:
+                model = self.check_hub_user(model)
+            except UserNotAllowed:
+                model = None
+        self._hub_auth_user_cache = model
+        self.current_user = model
+        self.check_origin_of_write()
+
+    def check_origin_of_write(self) -> None:
+        """A cookie-authenticated write must come from a page of this site."""
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        origin = self.request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != self.request.host:
+            raise web.HTTPError(403, "cross-origin request refused")
+
+    @property
+    def user_name(self) -> str | None:
+        return self.current_user["name"] if self.current_user else None
+
+    def require_owner(self) -> str:
+        """The owner's name; anyone else is refused."""
+        if self.current_user is None:
+            raise web.HTTPError(403, "log in first")
+        if self.user_name != self.owner:
+            raise web.HTTPError(403, "this is not your service")
+        return self.owner
+
+
+class APIHandler(BaseHandler):
+    """JSON in, JSON out; errors as {"error": {"code", "message"}}, never a traceback."""
+
+    def get_login_url(self) -> str:
+        raise web.HTTPError(403, "log in first")  # an API never redirects to a login page
+
+    def check_xsrf_cookie(self) -> None:
+        # Checked by HubOAuth when it reads the cookie; token requests need none.
+        return
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+
+    def json_body(self, allowed: set[str]) -> dict[str, Any]:
+        """The request's JSON object; anything else is a 400 that says why."""
+        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
+        if content_type != "application/json":
+            raise RequestError(415, "send JSON with Content-Type: application/json")
+        if len(self.request.body) > MAX_JSON_BODY:
+            raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes")
+        try:
+            body = json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise RequestError(400, "the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise RequestError(400, "the body must be a JSON object")
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise RequestError(
+                400,
+                f"unknown field(s): {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})",
+            )
+        return body
+
+    def write_json(self, value: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(value))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, RemoteAppError):
+            message = error.message
+        elif isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
+            message = error.log_message % error.args if error.args else error.log_message
+        elif status_code < 500:
+            message = HTTPStatus(status_code).phrase
+        else:
+            message = "the service failed; the administrator can find the details in its log"
+        self.finish(json.dumps({"error": {"code": status_code, "message": message}}))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, RemoteAppError):
+            self.set_status(value.status)
+            self.log.info("%s %s: %s", self.request.method, self.request.path, value.log_message)
+            return
+        super().log_exception(typ, value, tb)
+
+    @property
+    def log(self) -> Any:
+        return self.settings["log"]
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, RemoteAppError):
+            status_code = error.status
+        super().send_error(status_code, **kwargs)
