@@ -7,8 +7,10 @@ SECURITY-TESTS that need the whole system.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,14 +48,21 @@ class Site:
     def api(self, user: str, service_of: str | None = None) -> str:
         return f"{self.hub.url}user/{service_of or user}/api/v1/"
 
-    def write(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def write(
+        self,
+        user: str,
+        method: str,
+        path: str,
+        headers_extra: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
         """A write from the dashboard: same origin, the _xsrf cookie echoed in a header."""
         session = self.session(user)
         session.get(f"{self.api(user)}applications", timeout=30)  # sets _xsrf
         headers = {"X-XSRFToken": session.cookies.get("_xsrf", path=f"/user/{user}/") or ""}
-        return session.request(
-            method, f"{self.api(user)}{path}", headers=headers, timeout=60, **kwargs
-        )
+        headers.update(headers_extra or {})
+        url = f"{self.api(user)}{path}"
+        return session.request(method, url, headers=headers, timeout=60, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +144,256 @@ def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: An
     )
     gone = alice.get(f"{site.hub.url.rstrip('/')}{container['url']}", timeout=30)
     assert gone.status_code == 404
+
+
+def start(site: Site, user: str, key: str | None = None) -> dict[str, Any]:
+    started = site.write(
+        user, "POST", "containers", json={"mapping_id": site.mapping_ids[key or user]}
+    )
+    assert started.status_code in (200, 201), started.text
+    result: dict[str, Any] = started.json()
+    return result
+
+
+def app_url(site: Site, container: dict[str, Any], path: str = "") -> str:
+    return f"{site.hub.url.rstrip('/')}{container['url']}{path}"
+
+
+def requests_seen_by(docker_engine: Any, site: Site, url_id: str) -> int:
+    """How many requests the demo app logged (busybox httpd -vv logs each one)."""
+    [container] = docker_engine.containers.list(
+        filters={"label": f"eu.simphony-project.docker.runinfo.url_id={url_id}"}
+    )
+    return container.logs().count(b" url:")
+
+
+def test_the_app_never_sees_the_users_cookie_or_token(site: Site) -> None:
+    """SECURITY-TESTS 7, with the cookie of a browser and with an API token."""
+    container = start(site, "alice")
+    seen = site.session("alice").get(app_url(site, container, "headers.cgi"), timeout=30)
+    assert seen.status_code == 200, seen.text
+    assert "HTTP_HOST=" in seen.text
+    assert "HTTP_COOKIE" not in seen.text and "HTTP_AUTHORIZATION" not in seen.text
+
+    token = site.hub.api_token("alice")
+    seen = requests.get(
+        app_url(site, container, "headers.cgi"),
+        headers={"Authorization": f"token {token}", "Cookie": "other=1"},
+        timeout=30,
+    )
+    assert seen.status_code == 200, seen.text
+    assert token not in seen.text and "HTTP_COOKIE" not in seen.text
+
+
+def test_bob_can_neither_stop_nor_see_nor_use_alices_app(site: Site, docker_engine: Any) -> None:
+    """SECURITY-TESTS 1, 2, 3, 4."""
+    container = start(site, "alice")
+    url_id = container["url_id"]
+    before = requests_seen_by(docker_engine, site, url_id)
+
+    # 1: through his own API, with her url_id.
+    stopped = site.write("bob", "DELETE", f"containers/{url_id}")
+    assert stopped.status_code == 404, stopped.text
+    # 2: her API, with his login and with his token.
+    bob = site.session("bob")
+    assert bob.get(f"{site.api('bob', 'alice')}containers", timeout=30).status_code == 403
+    token = {"Authorization": f"token {site.hub.api_token('bob')}"}
+    for method in ("GET", "DELETE"):
+        refused = requests.request(
+            method, f"{site.api('bob', 'alice')}containers/{url_id}", headers=token, timeout=30
+        )
+        assert refused.status_code == 403, refused.text
+    # 3: her app, with his browser (the Hub refuses him her server) and his token.
+    page = bob.get(app_url(site, container), timeout=30)
+    assert page.status_code in (403, 404) and "JPY_USER" not in page.text, (page.url, page.text)
+    page = requests.get(app_url(site, container, "env.json"), headers=token, timeout=30)
+    assert page.status_code == 404 and "JPY_USER" not in page.text
+    # 4: a websocket upgrade, refused before the upgrade.
+    upgrade = requests.get(
+        app_url(site, container),
+        headers={
+            **token,
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+        timeout=30,
+    )
+    assert upgrade.status_code in (403, 404)
+
+    assert requests_seen_by(docker_engine, site, url_id) == before
+    assert site.session("alice").get(app_url(site, container), timeout=30).status_code == 200
+
+
+def test_anonymous_requests_never_reach_an_app(site: Site, docker_engine: Any) -> None:
+    """SECURITY-TESTS 5."""
+    container = start(site, "alice")
+    before = requests_seen_by(docker_engine, site, container["url_id"])
+    page = requests.get(app_url(site, container, "env.json"), allow_redirects=False, timeout=30)
+    assert page.status_code in (302, 404)
+    if page.status_code == 302:
+        assert page.headers["Location"].startswith("/hub/") or "/hub/" in page.headers["Location"]
+    posted = requests.post(app_url(site, container), data="x", timeout=30)
+    assert posted.status_code in (403, 404)
+    assert requests_seen_by(docker_engine, site, container["url_id"]) == before
+
+
+def test_nobody_starts_what_was_not_granted_to_them(site: Site, docker_engine: Any) -> None:
+    """SECURITY-TESTS 8."""
+    running = len(docker_engine.containers.list(filters={"label": f"{REALM_LABEL}={site.realm}"}))
+    for mapping_id in (site.mapping_ids["bob"], "0" * 32, "../alice"):
+        refused = site.write("alice", "POST", "containers", json={"mapping_id": mapping_id})
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["error"]["code"] == 404
+    after = len(docker_engine.containers.list(filters={"label": f"{REALM_LABEL}={site.realm}"}))
+    assert after == running
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "message"),
+    [
+        (b"{not json", {"Content-Type": "application/json"}, 400, "not valid JSON"),
+        (b'["a"]', {"Content-Type": "application/json"}, 400, "JSON object"),
+        (b'{"mapping_id": "x"}', {"Content-Type": "text/plain"}, 415, "application/json"),
+        (
+            b'{"mapping_id": "x", "environment": {"A": "1"}, "volumes": ["/:/h"]}',
+            {"Content-Type": "application/json"},
+            400,
+            "unknown field(s): environment, volumes",
+        ),
+        (b'{"mapping_id": 7}', {"Content-Type": "application/json"}, 400, "mapping_id"),
+        (
+            b'{"mapping_id": "x", "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}',
+            {"Content-Type": "application/json"},
+            413,
+            "larger than",
+        ),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx_and_never_reach_docker(
+    site: Site, docker_engine: Any, body: bytes, headers: dict[str, str], status: int, message: str
+) -> None:
+    """SECURITY-TESTS 19."""
+    running = len(docker_engine.containers.list(filters={"label": f"{REALM_LABEL}={site.realm}"}))
+    refused = site.write("alice", "POST", "containers", data=body, headers_extra=headers)
+    assert refused.status_code == status, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == status and message in error["message"]
+    assert "Traceback" not in refused.text
+    after = len(docker_engine.containers.list(filters={"label": f"{REALM_LABEL}={site.realm}"}))
+    assert after == running
+
+
+def test_cross_site_writes_with_the_cookie_are_refused(site: Site, docker_engine: Any) -> None:
+    """SECURITY-TESTS 11."""
+    alice = site.session("alice")
+    alice.get(f"{site.api('alice')}applications", timeout=30)
+    xsrf = alice.cookies.get("_xsrf", path="/user/alice/") or ""
+    body = {"mapping_id": site.mapping_ids["alice-desktop"]}
+    attempts = [
+        {"json": body},  # no XSRF token
+        {
+            "data": json.dumps(body),
+            "headers": {"Content-Type": "text/plain"},
+        },
+        {"data": {"mapping_id": body["mapping_id"]}},  # a form post
+        {"json": body, "headers": {"X-XSRFToken": xsrf, "Origin": "http://evil.example"}},
+    ]
+    for attempt in attempts:
+        refused = alice.post(f"{site.api('alice')}containers", timeout=30, **attempt)
+        assert refused.status_code in (403, 415), (attempt, refused.text)
+    listed = alice.get(f"{site.api('alice')}containers", timeout=30).json()["items"]
+    assert site.mapping_ids["alice-desktop"] not in [c["mapping_id"] for c in listed]
+    url_id = start(site, "alice")["url_id"]
+    for attempt in attempts[:1] + attempts[-1:]:
+        refused = alice.delete(
+            f"{site.api('alice')}containers/{url_id}",
+            timeout=30,
+            **{k: v for k, v in attempt.items() if k == "headers"},
+        )
+        assert refused.status_code == 403, refused.text
+    assert alice.get(f"{site.api('alice')}containers/{url_id}", timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        # Dot segments are resolved (by the proxy, as by browsers) and stay in her prefix,
+        # or lead into someone else's, who refuses her.
+        ("../../bob/api/v1/containers", 403),
+        ("../../../hub/api/users", 403),
+        # Encoded, they are no url_id at all.
+        ("%2e%2e%2fapi%2fv1%2fcontainers", 404),
+        ("%252e%252e%252f", 404),
+        ("abc%2F..", 404),
+        ("abc;def", 404),
+        ("\u2025\u2025/api", 404),
+        ("0123456789abcdef0123456789abcdeg/", 404),
+    ],
+)
+def test_strange_url_ids_find_nothing(site: Site, path: str, status: int) -> None:
+    """SECURITY-TESTS 20: sent as they are, without the client tidying them."""
+    import http.client
+    from urllib.parse import quote, urlsplit
+
+    alice = site.session("alice")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in alice.cookies)
+    target = urlsplit(site.hub.url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+    raw = "/user/alice/containers/" + quote(path, safe="/%;")
+    connection.request("GET", raw, headers={"Cookie": cookie})
+    response = connection.getresponse()
+    text = response.read().decode(errors="replace")
+    assert response.status == status, (raw, response.status, text[:200])
+    assert "JPY_USER" not in text and '"items"' not in text
+
+
+def test_the_service_and_its_apps_hold_no_proxy_or_hub_token(
+    site: Site, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 12: nothing a user can reach holds the proxy's admin token."""
+    container = start(site, "alice")
+    [engine_container] = docker_engine.containers.list(
+        filters={"label": f"eu.simphony-project.docker.runinfo.url_id={container['url_id']}"}
+    )
+    environment = "\n".join(engine_container.attrs["Config"]["Env"])
+    assert site.hub.proxy_token not in environment
+    assert "JUPYTERHUB_API_TOKEN" not in environment and "CONFIGPROXY" not in environment
+    pids = [p for p in Path("/proc").iterdir() if p.name.isdigit()]
+    services = []
+    for pid in pids:
+        try:
+            cmdline = (pid / "cmdline").read_bytes()
+            if b"remoteappmanager" in cmdline and str(site.hub.workdir).encode() in cmdline:
+                services.append((pid / "environ").read_bytes())
+        except OSError:
+            continue
+    assert services, "no service process of this site found"
+    for environ in services:
+        assert site.hub.proxy_token.encode() not in environ
+        assert b"CONFIGPROXY_AUTH_TOKEN" not in environ
+
+
+def test_user_options_never_choose_the_command(site: Site) -> None:
+    """SECURITY-TESTS 10: asked through the Hub's API with the user's own token."""
+    token = {"Authorization": f"token {site.hub.api_token('carol')}"}
+    options = {"cmd": ["/bin/sh", "-c", "touch /tmp/pwned"], "admin": True, "image": "evil"}
+    requested = requests.post(
+        f"{site.hub.api_url}/users/carol/server", json=options, headers=token, timeout=60
+    )
+    assert requested.status_code in (201, 202), requested.text
+    commands = []
+    for pid in Path("/proc").iterdir():
+        try:
+            cmdline = (pid / "cmdline").read_bytes().split(b"\0")
+            environ = (pid / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"JUPYTERHUB_USER=carol" in environ.split(b"\0"):
+            commands.append(cmdline)
+    assert commands, "carol's service did not start"
+    for cmdline in commands:
+        # The console script, run by the virtual environment's Python.
+        assert cmdline[1].endswith(b"/remoteappmanager"), cmdline
+        assert b"/bin/sh" not in cmdline and b"evil" not in b" ".join(cmdline)

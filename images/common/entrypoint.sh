@@ -66,5 +66,15 @@ cat > "$dir/index.html" <<HTML
 </body></html>
 HTML
 
-# PID 1 is Docker's init, which passes SIGTERM on: httpd then exits at once.
-exec httpd -f -p 8888 -h /www
+# headers.cgi answers with the request headers it received (the gateway must never
+# pass on the user's Cookie or Authorization).
+cat > "$dir/headers.cgi" <<'CGI'
+echo "Content-Type: text/plain"
+echo
+env | grep '^HTTP_' | sort
+CGI
+echo '*.cgi:/bin/sh' > /etc/httpd.conf
+
+# PID 1 is Docker's init, which passes SIGTERM on: httpd then exits at once. -vv logs
+# each request, so a test can tell whether a request reached the app.
+exec httpd -f -vv -p 8888 -h /www -c /etc/httpd.conf

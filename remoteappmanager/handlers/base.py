@@ -44,11 +44,13 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     async def prepare(self) -> None:
         # Ask the Hub (cached) without blocking the event loop.
         model = await self.hub_auth.get_user(self, sync=False)
+        # Someone the Hub knows but who may not use this service (not a stranger).
+        self.someone_else = False
         if model is not None:
             try:
                 model = self.check_hub_user(model)
             except UserNotAllowed:
-                model = None
+                model, self.someone_else = None, True
         self._hub_auth_user_cache = model
         self.current_user = model
         self.check_origin_of_write()
@@ -79,10 +81,6 @@ class APIHandler(BaseHandler):
 
     def get_login_url(self) -> str:
         raise web.HTTPError(403, "log in first")  # an API never redirects to a login page
-
-    def check_xsrf_cookie(self) -> None:
-        # Checked by HubOAuth when it reads the cookie; token requests need none.
-        return
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")

@@ -49,8 +49,9 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
     async def prepare(self) -> None:
         await super().prepare()
         url_id = self.path_args[0]
-        if self.current_user is None and self.request.method == "GET" and not self.is_upgrade:
-            self.redirect(self.get_login_url())
+        stranger = self.current_user is None and not self.someone_else
+        if stranger and self.request.method == "GET" and not self.is_upgrade:
+            self.redirect(self.get_login_url())  # to log in, then come back
             return
         container = None
         if self.user_name == self.owner:

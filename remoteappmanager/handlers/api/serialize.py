@@ -32,6 +32,7 @@ def application_json(
         "description": image.description,
         "icon_128": image.icon_128,
         "type": image.type,
+        "available": image.available,
         "policy": {
             "workspace": policy.allow_home,
             "volume": (
