@@ -18,14 +18,17 @@ from urllib.parse import urlsplit
 
 from tornado import web
 from tornado.httpserver import HTTPServer
-from traitlets import Bool, Unicode, default, validate
+from traitlets import Bool, Dict, Unicode, default, validate
 from traitlets.config import Application
 
 from . import __version__
 from .db import Database
 from .docker import DockerClient
-from .errors import RemoteAppError
+from .errors import AlreadyExists, RemoteAppError
+from .services.activity import ActivityReporter
+from .services.catalogue import Catalogue
 from .services.containers import ContainerService
+from .services.policy import GrantPolicy, Volume
 
 
 def jupyterhub_version() -> str:
@@ -56,7 +59,7 @@ class RemoteAppManager(Application):
     remoteappmanager --config=/etc/remoteappmanager/remoteappmanager_config.py
     """
 
-    classes = [Database, DockerClient, ContainerService]
+    classes = [Database, DockerClient, ContainerService, ActivityReporter]
     aliases = {
         "config": "RemoteAppManager.config_file",
         "db": "Database.url",
@@ -95,6 +98,19 @@ class RemoteAppManager(Application):
     base_url = Unicode(
         help="The URL path this service answers under, ending in '/'. "
         "Default: $JUPYTERHUB_SERVICE_PREFIX, else the path of service_url."
+    ).tag(config=True)
+
+    auto_user_creation = Bool(
+        True,
+        help="""Give a Hub user whom the app database does not know a database user when
+        their service starts (with no grants but the demo applications).""",
+    ).tag(config=True)
+
+    demo_applications = Dict(
+        help="""Applications granted to every user when their service starts, as
+        {image: policy options}, e.g. {"simphony/paraview": {"allow_home": True,
+        "volume": "/srv/data:/data:ro"}}. Options: allow_home, allow_view,
+        allow_startup_data, volume, app_license.""",
     ).tag(config=True)
 
     @default("log_level")
@@ -144,6 +160,28 @@ class RemoteAppManager(Application):
         path.write_text(self.generate_config_file())
         print(f"wrote the configuration file {path.resolve()}")
 
+    def prepare_owner(self) -> None:
+        """The owner's database user and demo grants, as configured."""
+        if not self.user or not (self.auto_user_creation or self.demo_applications):
+            return
+        demo = {
+            image: GrantPolicy(
+                **{key: value for key, value in options.items() if key != "volume"},
+                volume=Volume.parse(options["volume"]) if options.get("volume") else None,
+            )
+            for image, options in self.demo_applications.items()
+        }
+        for attempt in (1, 2):  # services of several users may start at the same time
+            try:
+                with self.database.transaction() as session:
+                    catalogue = Catalogue(session)
+                    if self.auto_user_creation or catalogue.has_user(self.user):
+                        catalogue.ensure_user(self.user, demo)
+                return
+            except AlreadyExists:
+                if attempt == 2:
+                    raise
+
     def make_web_app(self) -> web.Application:
         # Imported here: the Hub's auth module is heavy, and --help needs none of it.
         from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
@@ -166,6 +204,7 @@ class RemoteAppManager(Application):
             "owner": self.user,
             "base_url": self.base_url,
             "container_service": self.container_service,
+            "activity": ActivityReporter(parent=self),
             "log": self.log,
             "cookie_secret": os.urandom(32),
             "login_url": hub_auth.login_url,
@@ -186,6 +225,7 @@ class RemoteAppManager(Application):
             return
         try:
             self.database.check_schema()
+            self.prepare_owner()
         except RemoteAppError as error:
             self.exit_with_error(error.message)
         asyncio.run(self.serve())

@@ -111,7 +111,7 @@ c.JupyterHub.services = [{{"name": {ADMIN_SERVICE!r}, "api_token": {admin_token!
 c.JupyterHub.load_roles = [
     {{
         "name": {ADMIN_SERVICE!r},
-        "scopes": ["admin:users", "tokens"],
+        "scopes": ["admin:users", "tokens", "read:servers"],
         "services": [{ADMIN_SERVICE!r}],
     }}
 ]

@@ -17,6 +17,7 @@ import pytest
 from remoteappmanager.application import RemoteAppManager
 from remoteappmanager.db import Database
 from remoteappmanager.docker import DockerClient
+from remoteappmanager.services.catalogue import Catalogue
 
 SERVICE = str(Path(sys.executable).with_name("remoteappmanager"))
 
@@ -107,7 +108,7 @@ def test_the_config_file_sets_traits(tmp_path: Path) -> None:
     assert app.config.DockerClient.max_workers == 4
 
 
-def run_service(db_url: str, port: int) -> subprocess.Popen[str]:
+def run_service(db_url: str, port: int, *args: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "JUPYTERHUB_USER": "alice",
@@ -115,12 +116,26 @@ def run_service(db_url: str, port: int) -> subprocess.Popen[str]:
         "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/",
     }
     return subprocess.Popen(
-        [SERVICE, f"--db={db_url}"],
+        [SERVICE, f"--db={db_url}", *args],
         env=env,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def wait_until_up(process: subprocess.Popen[str], port: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/user/alice/api") as response:
+                assert response.headers["X-JupyterHub-Version"]
+                assert json.load(response)["version"]
+                return
+        except OSError:
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the service did not answer within 30 s"
+            time.sleep(0.05)
 
 
 def test_the_service_refuses_a_database_at_another_revision(sqlite_url: str) -> None:
@@ -138,17 +153,7 @@ def test_the_service_answers_the_hub_probe_and_stops_on_sigterm(database: Databa
     port = free_port()
     process = run_service(database.url, port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/user/alice/api") as response:
-                    assert response.headers["X-JupyterHub-Version"]
-                    assert json.load(response)["version"]
-                    break
-            except OSError:
-                assert process.poll() is None, process.communicate()[0]
-                assert time.monotonic() < deadline, "the service did not answer within 30 s"
-                time.sleep(0.05)
+        wait_until_up(process, port)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
         assert process.returncode == 0, output
@@ -157,3 +162,37 @@ def test_the_service_answers_the_hub_probe_and_stops_on_sigterm(database: Databa
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_bad_demo_application_policy_stops_the_service_with_a_clear_error(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    database = Database(url=sqlite_url)
+    database.initialise()
+    database.dispose()
+    config = tmp_path / "remoteappmanager_config.py"
+    config.write_text(
+        "c.RemoteAppManager.demo_applications = {'demo/app': {'volume': '/etc:/x:ro'}}\n"
+    )
+    process = run_service(sqlite_url, free_port(), f"--config={config}")
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "inside /etc" in output and "Traceback" not in output
+
+
+def test_the_owner_and_the_demo_grants_are_made_at_start(sqlite_url: str, tmp_path: Path) -> None:
+    database = Database(url=sqlite_url)
+    database.initialise()
+    config = tmp_path / "remoteappmanager_config.py"
+    config.write_text("c.RemoteAppManager.demo_applications = {'demo/app': {'allow_home': True}}\n")
+    port = free_port()
+    process = run_service(sqlite_url, port, f"--config={config}")
+    try:
+        wait_until_up(process, port)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    with database.transaction() as session:
+        [grant] = Catalogue(session).grants_of_user("alice")
+        assert grant.application.image == "demo/app" and grant.policy.allow_home
+    database.dispose()

@@ -88,7 +88,11 @@ def site(
         ].mapping_id
     database.dispose()
     service_config = workdir / "remoteappmanager_config.py"
-    service_config.write_text(f"c.ContainerService.realm = {realm!r}\n")
+    service_config.write_text(
+        f"c.ContainerService.realm = {realm!r}\n"
+        "c.ActivityReporter.interval = 0\n"
+        f"c.RemoteAppManager.demo_applications = {{{DEMO_DESKTOP!r}: {{}}}}\n"
+    )
     hub = Hub.start(
         workdir,
         f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n",
@@ -397,3 +401,32 @@ def test_user_options_never_choose_the_command(site: Site) -> None:
         # The console script, run by the virtual environment's Python.
         assert cmdline[1].endswith(b"/remoteappmanager"), cmdline
         assert b"/bin/sh" not in cmdline and b"evil" not in b" ".join(cmdline)
+
+
+def test_a_new_hub_user_gets_a_database_user_and_the_demo_applications(site: Site) -> None:
+    dave = site.session("dave")  # unknown to the app database until now
+    listed = dave.get(f"{site.api('dave')}applications", timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert [app["image"] for app in listed.json()["items"]] == [DEMO_DESKTOP]
+    # alice had that grant already: still one desktop for her.
+    alice = site.session("alice").get(f"{site.api('alice')}applications", timeout=30).json()
+    assert [app["image"] for app in alice["items"]].count(DEMO_DESKTOP) == 1
+
+
+def test_using_an_app_counts_as_activity_for_the_hub(site: Site) -> None:
+    import time
+
+    container = start(site, "alice")
+    admin = {"Authorization": f"token {site.hub.admin_token}"}
+
+    def last_activity() -> str:
+        user = requests.get(f"{site.hub.api_url}/users/alice", headers=admin, timeout=30).json()
+        return str(user["servers"][""]["last_activity"])
+
+    before = last_activity()
+    time.sleep(1.1)  # the Hub keeps times to the second or finer
+    assert site.session("alice").get(app_url(site, container), timeout=30).status_code == 200
+    deadline = time.monotonic() + 15
+    while last_activity() <= before:
+        assert time.monotonic() < deadline, "the Hub never heard of the use"
+        time.sleep(0.2)

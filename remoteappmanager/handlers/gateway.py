@@ -59,6 +59,7 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
         if container is None or container.address is None:
             raise web.HTTPError(404)
         self.container = container
+        self.settings["activity"].touch()
 
     @property
     def is_upgrade(self) -> bool:

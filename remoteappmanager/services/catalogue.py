@@ -90,7 +90,7 @@ class Catalogue:
 
     def create_user(self, name: str) -> User:
         check_user_name(name)
-        if self.session.scalar(select(User.id).where(User.name == name)) is not None:
+        if self.has_user(name):
             raise AlreadyExists(f"the user {name!r} exists already")
         user = User(name=name)
         self.session.add(user)
@@ -103,6 +103,22 @@ class Catalogue:
         self.session.delete(user)
         self.session.flush()
         return user
+
+    def has_user(self, name: str) -> bool:
+        return self.session.scalar(select(User.id).where(User.name == name)) is not None
+
+    def ensure_user(self, name: str, demo_applications: dict[str, GrantPolicy]) -> None:
+        """Make the user if unknown, and grant them the demo applications (made if
+        missing). Changes nothing that exists."""
+        if not self.has_user(name):
+            self.create_user(name)
+        for image, policy in demo_applications.items():
+            if (
+                self.session.scalar(select(Application.id).where(Application.image == image))
+                is None
+            ):
+                self.create_application(image)
+            self.grant(image, name, policy)
 
     # -- applications --
 
