@@ -24,9 +24,9 @@ from traitlets.config import Application
 from . import __version__
 from .db import Database
 from .docker import DockerClient
-from .errors import AlreadyExists, RemoteAppError
+from .errors import RemoteAppError
 from .services.activity import ActivityReporter
-from .services.catalogue import Catalogue
+from .services.catalogue import ensure_user
 from .services.containers import ContainerService
 from .services.policy import GrantPolicy, Volume
 
@@ -171,16 +171,7 @@ class RemoteAppManager(Application):
             )
             for image, options in self.demo_applications.items()
         }
-        for attempt in (1, 2):  # services of several users may start at the same time
-            try:
-                with self.database.transaction() as session:
-                    catalogue = Catalogue(session)
-                    if self.auto_user_creation or catalogue.has_user(self.user):
-                        catalogue.ensure_user(self.user, demo)
-                return
-            except AlreadyExists:
-                if attempt == 2:
-                    raise
+        ensure_user(self.database, self.user, demo, create=self.auto_user_creation)
 
     def make_web_app(self) -> web.Application:
         # Imported here: the Hub's auth module is heavy, and --help needs none of it.

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from remoteappmanager.db import Accounting, Application, Database, Policy, User
 from remoteappmanager.errors import AlreadyExists, InvalidInput, NotFound
-from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.catalogue import Catalogue, ensure_user
 from remoteappmanager.services.policy import GrantPolicy, Volume
 
 HOME = GrantPolicy(allow_home=True)
@@ -187,3 +187,25 @@ def test_a_failed_transaction_leaves_nothing(database: Database) -> None:
         catalogue.grant("app", "bob", HOME)
     assert count(database, User) == 0
     assert count(database, Application) == 0
+
+
+def test_concurrent_writers_queue_instead_of_failing(db_url: str) -> None:
+    """Read-then-write transactions of several processes (services starting at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    setup = Database(url=db_url)
+    setup.initialise()
+    setup.dispose()
+
+    def make(index: int) -> None:
+        database = Database(url=db_url)
+        try:
+            ensure_user(database, f"user{index}", {"demo/app": GrantPolicy()})
+        finally:
+            database.dispose()
+
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(make, range(10)))
+    check = Database(url=db_url)
+    assert count(check, User) == 10 and count(check, Accounting) == 10
+    check.dispose()

@@ -8,7 +8,6 @@ SECURITY-TESTS that need the whole system.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,101 +15,20 @@ from typing import Any
 import pytest
 import requests
 
-from remoteappmanager.db import Database
 from remoteappmanager.docker.container import REALM_LABEL
-from remoteappmanager.services.catalogue import Catalogue
-from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, ROOT
-from .hub import Hub, login, open_server
+from .conftest import DEMO_DESKTOP
+from .site import Site, app_url, requests_seen_by, running_site, start
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-
-
-class Site:
-    """The running system, and what the tests need to know of it."""
-
-    def __init__(self, hub: Hub, realm: str, mapping_ids: dict[str, str]) -> None:
-        self.hub = hub
-        self.realm = realm
-        self.mapping_ids = mapping_ids
-        self.sessions: dict[str, requests.Session] = {}
-
-    def session(self, user: str) -> requests.Session:
-        """A browser logged in as ``user`` whose service is up."""
-        if user not in self.sessions:
-            session = login(self.hub, user)
-            page = open_server(session, self.hub, user)
-            assert page.status_code == 200, page.text
-            self.sessions[user] = session
-        return self.sessions[user]
-
-    def api(self, user: str, service_of: str | None = None) -> str:
-        return f"{self.hub.url}user/{service_of or user}/api/v1/"
-
-    def write(
-        self,
-        user: str,
-        method: str,
-        path: str,
-        headers_extra: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        """A write from the dashboard: same origin, the _xsrf cookie echoed in a header."""
-        session = self.session(user)
-        session.get(f"{self.api(user)}applications", timeout=30)  # sets _xsrf
-        headers = {"X-XSRFToken": session.cookies.get("_xsrf", path=f"/user/{user}/") or ""}
-        headers.update(headers_extra or {})
-        url = f"{self.api(user)}{path}"
-        return session.request(method, url, headers=headers, timeout=60, **kwargs)
 
 
 @pytest.fixture(scope="module")
 def site(
     tmp_path_factory: pytest.TempPathFactory, demo_images: Any, docker_engine: Any
 ) -> Iterator[Site]:
-    workdir = tmp_path_factory.mktemp("site")
-    realm = f"test-{secrets.token_hex(6)}"
-    db_url = f"sqlite:///{workdir / 'app.sqlite'}"
-    database = Database(url=db_url)
-    database.initialise()
-    with database.transaction() as session:
-        catalogue = Catalogue(session)
-        for image in (DEMO_WEBAPP, DEMO_DESKTOP):
-            catalogue.create_application(image)
-        mapping_ids = {}
-        for user in ("alice", "bob"):
-            catalogue.create_user(user)
-            grant, _ = catalogue.grant(DEMO_WEBAPP, user, GrantPolicy(allow_home=True))
-            mapping_ids[user] = grant.mapping_id
-        mapping_ids["alice-desktop"] = catalogue.grant(DEMO_DESKTOP, "alice", GrantPolicy())[
-            0
-        ].mapping_id
-    database.dispose()
-    service_config = workdir / "remoteappmanager_config.py"
-    service_config.write_text(
-        f"c.ContainerService.realm = {realm!r}\n"
-        "c.ActivityReporter.interval = 0\n"
-        f"c.RemoteAppManager.demo_applications = {{{DEMO_DESKTOP!r}: {{}}}}\n"
-    )
-    hub = Hub.start(
-        workdir,
-        f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n",
-        env={
-            "REMOTEAPPMANAGER_DB_URL": db_url,
-            "REMOTEAPPMANAGER_WORKSPACES": str(workdir / "workspaces"),
-            "REMOTEAPPMANAGER_CONFIG": str(service_config),
-        },
-    )
-    try:
-        yield Site(hub, realm, mapping_ids)
-    finally:
-        hub.stop()
-        for container in docker_engine.containers.list(
-            all=True, filters={"label": f"{REALM_LABEL}={realm}"}
-        ):
-            container.remove(force=True)
-        print(f"--- end of hub.log ---\n{hub.log_tail(100)}")
+    with running_site(tmp_path_factory.mktemp("site"), docker_engine) as running:
+        yield running
 
 
 def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: Any) -> None:
@@ -150,27 +68,6 @@ def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: An
     assert gone.status_code == 404
 
 
-def start(site: Site, user: str, key: str | None = None) -> dict[str, Any]:
-    started = site.write(
-        user, "POST", "containers", json={"mapping_id": site.mapping_ids[key or user]}
-    )
-    assert started.status_code in (200, 201), started.text
-    result: dict[str, Any] = started.json()
-    return result
-
-
-def app_url(site: Site, container: dict[str, Any], path: str = "") -> str:
-    return f"{site.hub.url.rstrip('/')}{container['url']}{path}"
-
-
-def requests_seen_by(docker_engine: Any, site: Site, url_id: str) -> int:
-    """How many requests the demo app logged (busybox httpd -vv logs each one)."""
-    [container] = docker_engine.containers.list(
-        filters={"label": f"eu.simphony-project.docker.runinfo.url_id={url_id}"}
-    )
-    return container.logs().count(b" url:")
-
-
 def test_the_app_never_sees_the_users_cookie_or_token(site: Site) -> None:
     """SECURITY-TESTS 7, with the cookie of a browser and with an API token."""
     container = start(site, "alice")
@@ -193,7 +90,7 @@ def test_bob_can_neither_stop_nor_see_nor_use_alices_app(site: Site, docker_engi
     """SECURITY-TESTS 1, 2, 3, 4."""
     container = start(site, "alice")
     url_id = container["url_id"]
-    before = requests_seen_by(docker_engine, site, url_id)
+    before = requests_seen_by(docker_engine, url_id)
 
     # 1: through his own API, with her url_id.
     stopped = site.write("bob", "DELETE", f"containers/{url_id}")
@@ -226,21 +123,21 @@ def test_bob_can_neither_stop_nor_see_nor_use_alices_app(site: Site, docker_engi
     )
     assert upgrade.status_code in (403, 404)
 
-    assert requests_seen_by(docker_engine, site, url_id) == before
+    assert requests_seen_by(docker_engine, url_id) == before
     assert site.session("alice").get(app_url(site, container), timeout=30).status_code == 200
 
 
 def test_anonymous_requests_never_reach_an_app(site: Site, docker_engine: Any) -> None:
     """SECURITY-TESTS 5."""
     container = start(site, "alice")
-    before = requests_seen_by(docker_engine, site, container["url_id"])
+    before = requests_seen_by(docker_engine, container["url_id"])
     page = requests.get(app_url(site, container, "env.json"), allow_redirects=False, timeout=30)
     assert page.status_code in (302, 404)
     if page.status_code == 302:
         assert page.headers["Location"].startswith("/hub/") or "/hub/" in page.headers["Location"]
     posted = requests.post(app_url(site, container), data="x", timeout=30)
     assert posted.status_code in (403, 404)
-    assert requests_seen_by(docker_engine, site, container["url_id"]) == before
+    assert requests_seen_by(docker_engine, container["url_id"]) == before
 
 
 def test_nobody_starts_what_was_not_granted_to_them(site: Site, docker_engine: Any) -> None:

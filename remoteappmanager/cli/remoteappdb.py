@@ -70,7 +70,7 @@ def user_remove(args: argparse.Namespace, database: Database) -> None:
 
 
 def user_list(args: argparse.Namespace, database: Database) -> None:
-    with database.transaction() as session:
+    with database.transaction(readonly=True) as session:
         users = Catalogue(session).list_users()
         if args.json:
             print_json([user_to_json(user, args.show_apps) for user in users])
@@ -124,7 +124,7 @@ def app_remove(args: argparse.Namespace, database: Database) -> None:
 
 
 def app_list(args: argparse.Namespace, database: Database) -> None:
-    with database.transaction() as session:
+    with database.transaction(readonly=True) as session:
         applications = Catalogue(session).list_applications()
         if args.json:
             print_json([application_to_json(application) for application in applications])

@@ -22,6 +22,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration in MIGRATIONS_DIR (a test checks that they agree). Kept here so
 # that checking the schema at start-up needs no alembic, which is slow to import.
 SCHEMA_REVISION = "0002"
+READONLY = "remoteappmanager_readonly"  # an execution option: see _sqlite_on_begin
 DB_URL_ENV = "REMOTEAPPMANAGER_DB_URL"
 
 
@@ -59,7 +60,7 @@ class Database(LoggingConfigurable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._engine: Engine | None = None
-        self._sessions: sessionmaker[Session] | None = None
+        self._sessions: dict[bool, sessionmaker[Session]] = {}
 
     # -- connecting --
 
@@ -111,18 +112,23 @@ class Database(LoggingConfigurable):
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-            self._sessions = None
+            self._sessions.clear()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, readonly: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed if the block succeeds, else rolled back.
+
+        On SQLite a writing transaction takes the write lock when it begins, so that
+        writers queue (up to ``timeout``) instead of failing half-way; ``readonly``
+        transactions take none and never wait for each other.
 
         Database failures become ``DatabaseUnavailable``; a write that races another
         and breaks a unique constraint becomes ``AlreadyExists``.
         """
-        if self._sessions is None:
-            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        with self._translate_errors(), self._sessions.begin() as session:
+        if readonly not in self._sessions:
+            engine = self.engine.execution_options(**{READONLY: readonly})
+            self._sessions[readonly] = sessionmaker(engine, expire_on_commit=False)
+        with self._translate_errors(), self._sessions[readonly].begin() as session:
             yield session
 
     @contextmanager
@@ -152,7 +158,8 @@ class Database(LoggingConfigurable):
     def current_revision(self) -> str | None:
         """The schema revision of the database; None if it holds no schema yet."""
         self._require_file()
-        with self._translate_errors(), self.engine.connect() as connection:
+        engine = self.engine.execution_options(**{READONLY: True})
+        with self._translate_errors(), engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
                 return None
             revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
@@ -242,7 +249,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    readonly = connection.get_execution_options().get(READONLY, False)
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def _first_line(error: BaseException | None) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..db.database import Database
 from ..db.models import NAME_LENGTH, Accounting, Application, User
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from .policy import GrantPolicy
@@ -214,3 +215,24 @@ class Catalogue:
             self.session.delete(grant)
         self.session.flush()
         return grants
+
+
+def ensure_user(
+    database: Database, name: str, demo_applications: dict[str, GrantPolicy], create: bool = True
+) -> None:
+    """`Catalogue.ensure_user` in its own transaction (if ``create`` or the user exists).
+
+    Services of several users start at the same time and may make the same demo
+    application at the same moment: the loser of that race tries once more, and
+    then finds it made.
+    """
+    for attempt in (1, 2):
+        try:
+            with database.transaction() as session:
+                catalogue = Catalogue(session)
+                if create or catalogue.has_user(name):
+                    catalogue.ensure_user(name, demo_applications)
+            return
+        except AlreadyExists:
+            if attempt == 2:
+                raise

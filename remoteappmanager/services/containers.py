@@ -236,7 +236,7 @@ class ContainerService(LoggingConfigurable):
         return container, True
 
     def _load_grant(self, user: str, mapping_id: str) -> Grant:
-        with self.database.transaction() as session:
+        with self.database.transaction(readonly=True) as session:
             return Grant.from_model(user, Catalogue(session).get_grant(user, mapping_id))
 
     async def applications_of(
@@ -248,7 +248,7 @@ class ContainerService(LoggingConfigurable):
         image inspected once, all at the same time.
         """
         if mapping_id is None:
-            with self.database.transaction() as session:
+            with self.database.transaction(readonly=True) as session:
                 grants = [
                     Grant.from_model(user, each) for each in Catalogue(session).grants_of_user(user)
                 ]

@@ -1,0 +1,331 @@
+"""What the authenticated gateway costs, against a direct proxy route to the same app.
+
+    python bench/gateway.py [--runs 500]
+
+A whole site as in tests/test_service_e2e.py (JupyterHub with deploy/jupyterhub_config.py,
+its configurable-http-proxy, the user's service spawned by the Hub, an API token), and
+the user's apps started through the REST API. Two ways to the same container, one proxy
+hop each: (a) direct: a second configurable-http-proxy whose only route is the app's
+prefix -> the container's port; (b) gateway: the site's proxy -> the user's service ->
+the container. For the demo web app's index.html (about 1 KB) and for a websocket echo
+(a 100-byte message): latency p50/p99 over ``--runs`` requests on one keep-alive
+connection (alternating a and b in blocks), and throughput of 2,000 requests on 4
+connections at once. The echo app is node (copied from this machine with its libraries,
+no registry needed) running a 40-line echo server; without node, the websocket figures
+are skipped. Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import docker
+import requests
+from api_latency import (
+    CHP,
+    USER,
+    WEBAPP,
+    Client,
+    Site,
+    ensure_demo_image,
+    free_port,
+    ms,
+    percentile,
+    timed,
+    wait_until_answers,
+)
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from remoteappmanager.docker import DockerClient
+from remoteappmanager.docker.container import REALM_LABEL, URL_ID_LABEL, USER_LABEL
+
+TOTAL, CONNECTIONS, BLOCKS = 2000, 4, 5
+MESSAGE = "x" * 100
+ECHO_JS = r"""
+const crypto = require("crypto");
+const server = require("http").createServer((req, res) => res.end("websocket echo\n"));
+server.on("upgrade", (req, socket, head) => {
+  const accept = crypto.createHash("sha1")
+    .update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+    .digest("base64");
+  socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" +
+    `Connection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  socket.setNoDelay(true);
+  socket.on("error", () => socket.destroy());
+  let buf = head;
+  socket.on("data", (data) => {  // frames of at most 64 KiB, each echoed (ping: pong)
+    buf = Buffer.concat([buf, data]);
+    while (buf.length >= 2) {
+      const op = buf[0] & 0x0f;
+      let len = buf[1] & 0x7f, at = 2;
+      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
+      if (len === 127) { socket.destroy(); return; }
+      const mask = buf[1] & 0x80 ? buf.subarray(at, at + 4) : null;
+      if (mask) at += 4;
+      if (buf.length < at + len) return;
+      const payload = Buffer.from(buf.subarray(at, at + len));
+      buf = buf.subarray(at + len);
+      if (mask) for (let i = 0; i < len; i++) payload[i] ^= mask[i & 3];
+      if (op === 8) { socket.end(Buffer.from([0x88, 0])); return; }
+      const header = len < 126 ? Buffer.from([0, len]) : Buffer.from([0, 126, len >> 8, len & 255]);
+      header[0] = 0x80 | (op === 9 ? 10 : op);
+      socket.write(Buffer.concat([header, payload]));
+    }
+  });
+});
+server.listen(8888);
+"""
+
+
+def build_echo_image(tag: str) -> str | None:
+    """node and its libraries on an empty base, running ECHO_JS; None (why not) on success."""
+    node = shutil.which("node")
+    if node is None:
+        return "no node on this machine"
+    context = Path(tempfile.mkdtemp(prefix="ram-bench-echo-"))
+    try:
+        ldd = subprocess.run(["ldd", node], capture_output=True, text=True, check=True).stdout
+        for path in [node, *re.findall(r"(/\S+) \(0x", ldd)]:
+            target = context / "root" / Path(path).relative_to("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)  # follows links
+        (context / "root" / "echo.js").write_text(ECHO_JS)
+        (context / "Dockerfile").write_text(
+            f'FROM scratch\nCOPY root/ /\nENTRYPOINT ["{node}", "/echo.js"]\n'
+        )
+        labels = {
+            "eu.simphony-project.docker.ui_name": "Bench websocket echo",
+            "eu.simphony-project.docker.type": "webapp",
+        }
+        docker.from_env().images.build(path=str(context), tag=tag, labels=labels, rm=True)
+    except (OSError, subprocess.CalledProcessError, docker.errors.DockerException) as error:
+        return f"could not build the echo image: {error}"
+    finally:
+        shutil.rmtree(context, ignore_errors=True)
+    return None
+
+
+class DirectProxy:
+    """A second configurable-http-proxy with no default target; routes added by `route`."""
+
+    def __init__(self, workdir: Path) -> None:
+        port, api_port = free_port(), free_port()
+        self.url, self.api_url = f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{api_port}"
+        self.token = secrets.token_hex(32)
+        command = [CHP, "--ip", "127.0.0.1", "--port", str(port), "--api-ip", "127.0.0.1"]
+        with open(workdir / "direct-proxy.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "--api-port", str(api_port)],
+                env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": self.token},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        headers = {"Authorization": f"token {self.token}"}
+        wait_until_answers(f"{self.api_url}/api/routes", process=self.process, headers=headers)
+
+    def route(self, prefix: str, target: str) -> None:
+        requests.post(
+            f"{self.api_url}/api/routes{prefix}",
+            json={"target": target},
+            headers={"Authorization": f"token {self.token}"},
+            timeout=10,
+        ).raise_for_status()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_app(site: Site, mapping_id: str) -> tuple[str, str]:
+    """Start a grant through the user's REST API; (its URL path, its host port)."""
+    assert site.hub is not None
+    started = requests.post(
+        f"{site.hub.url}user/{USER}/api/v1/containers",
+        json={"mapping_id": mapping_id},
+        headers={"Authorization": f"token {site.token}"},
+        timeout=60,
+    )
+    assert started.status_code == 201, started.text
+    url_id = started.json()["url_id"]
+    [container] = docker.from_env().containers.list(filters={"label": f"{URL_ID_LABEL}={url_id}"})
+    return started.json()["url"], container.ports["8888/tcp"][0]["HostPort"]
+
+
+async def lookup(realm: str, prefix: str, runs: int) -> list[float]:
+    """The Docker call the gateway makes for every request (ContainerService.find), alone."""
+    url_id = prefix.rstrip("/").rsplit("/", 1)[1]
+    labels = {REALM_LABEL: realm, URL_ID_LABEL: url_id, USER_LABEL: USER}
+    client = DockerClient()
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        await client.list_containers(labels)
+        samples.append(time.perf_counter() - began)
+    client.close()
+    return samples
+
+
+def http_throughput(base: str, path: str, headers: dict[str, str]) -> float:
+    def run(_: int) -> None:
+        client = Client(base, headers)
+        for _ in range(TOTAL // CONNECTIONS):
+            client.get(path)
+        client.close()
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        list(pool.map(run, range(CONNECTIONS)))
+    return TOTAL / (time.perf_counter() - began)
+
+
+async def echo(ws: WebSocketClientConnection) -> None:
+    await ws.write_message(MESSAGE)
+    if await ws.read_message() != MESSAGE:
+        raise RuntimeError("the echo differs")
+
+
+async def ws_latency(url: str, headers: dict[str, str], runs: int) -> list[float]:
+    ws = await websocket_connect(HTTPRequest(url, headers=headers))
+    samples = []
+    for i in range(runs + 20):
+        began = time.perf_counter()
+        await echo(ws)
+        if i >= 20:
+            samples.append(time.perf_counter() - began)
+    ws.close()
+    return samples
+
+
+async def ws_throughput(url: str, headers: dict[str, str]) -> float:
+    sockets = [
+        await websocket_connect(HTTPRequest(url, headers=headers)) for _ in range(CONNECTIONS)
+    ]
+
+    async def run(ws: WebSocketClientConnection) -> None:
+        for _ in range(TOTAL // CONNECTIONS):
+            await echo(ws)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(run(ws) for ws in sockets))
+    elapsed = time.perf_counter() - began
+    for ws in sockets:
+        ws.close()
+    return TOTAL / elapsed
+
+
+def compare(
+    what: str,
+    bases: dict[str, str],
+    latency: Callable[[str, int], list[float]],
+    throughput: Callable[[str], float],
+    runs: int,
+) -> None:
+    """Latency in alternating blocks, then throughput alternating, for both ways."""
+    samples: dict[str, list[float]] = {way: [] for way in bases}
+    rates: dict[str, list[float]] = {way: [] for way in bases}
+    for _ in range(BLOCKS):
+        for way, base in bases.items():
+            samples[way] += latency(base, runs // BLOCKS)
+    for _ in range(3):
+        for way, base in bases.items():
+            rates[way].append(throughput(base))
+    for way in bases:
+        p50, p99 = percentile(samples[way], 0.5), percentile(samples[way], 0.99)
+        rate = statistics.median(rates[way])
+        unit = "req/s" if what == "page" else "echoes/s"
+        print(f"{what}, {way}: p50 {ms(p50)}, p99 {ms(p99)}, {rate:.0f} {unit}")
+    direct, gateway = samples["direct"], samples["gateway"]
+    added = percentile(gateway, 0.5) - percentile(direct, 0.5)
+    ratio = statistics.median(rates["gateway"]) / statistics.median(rates["direct"])
+    prefix = "gateway" if what == "page" else f"{what} gateway"
+    print(f"{prefix} added latency p50: {ms(added)}")
+    print(f"{prefix} added latency p99: {ms(percentile(gateway, 0.99) - percentile(direct, 0.99))}")
+    print(f"{prefix} throughput ratio: {ratio:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=500, help="requests per latency figure")
+    args = parser.parse_args()
+    runs = max(args.runs, 100)
+
+    ensure_demo_image()
+    echo_tag = f"remoteappmanager/bench-wsecho-{secrets.token_hex(4)}:latest"
+    no_echo = build_echo_image(echo_tag)
+    direct: DirectProxy | None = None
+    try:
+        with Site(deploy=True) as site:
+            assert site.hub is not None
+            auth = {"Authorization": f"token {site.token}"}
+            webapp = site.grant(WEBAPP)
+            echo_app = None if no_echo else site.grant(echo_tag)
+            spawned = requests.post(
+                f"{site.hub.api_url}/users/{USER}/server", headers=auth, timeout=60
+            )
+            assert spawned.status_code in (201, 202), spawned.text
+            wait_until_answers(f"{site.hub.url}user/{USER}/api/v1/applications", headers=auth)
+
+            direct = DirectProxy(site.workdir)
+            bases = {"direct": direct.url, "gateway": site.hub.url}
+            page_prefix, page_port = start_app(site, webapp)
+            direct.route(page_prefix.rstrip("/"), f"http://127.0.0.1:{page_port}")
+            page = f"{page_prefix}index.html"
+            clients = {base: Client(base, auth) for base in bases.values()}
+            print(f"page: {page}, {len(clients[site.hub.url].get(page))} bytes")
+            compare(
+                "page",
+                bases,
+                lambda base, n: timed(lambda: clients[base].get(page), n),
+                lambda base: http_throughput(base, page, auth),
+                runs,
+            )
+            alone = asyncio.run(lookup(site.realm, page_prefix, runs))
+            print(
+                f"the gateway's Docker lookup per request, alone: p50 {ms(percentile(alone, 0.5))}"
+            )
+
+            if echo_app is None:
+                print(f"websocket echo: not measured ({no_echo})")
+                return
+            echo_prefix, echo_port = start_app(site, echo_app)
+            direct.route(echo_prefix.rstrip("/"), f"http://127.0.0.1:{echo_port}")
+            ws = {
+                way: f"ws{base.removeprefix('http')}{echo_prefix[1:]}ws"
+                for way, base in bases.items()
+            }
+            compare(
+                "websocket echo",
+                ws,
+                lambda url, n: asyncio.run(ws_latency(url, auth, n)),
+                lambda url: asyncio.run(ws_throughput(url, auth)),
+                runs,
+            )
+    finally:
+        if direct is not None:
+            direct.stop()
+        if not no_echo:
+            docker.from_env().images.remove(echo_tag)
+
+
+if __name__ == "__main__":
+    main()

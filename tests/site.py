@@ -1,0 +1,137 @@
+"""A whole site for end-to-end tests: app database, JupyterHub with CHP, the users'
+services, Docker.
+
+`running_site` makes the app database (alice and bob with the demo web app, alice also
+with the demo desktop, the desktop a demo application for everyone), starts a Hub
+with ``deploy/jupyterhub_config.py``, and removes every container of its realm at
+the end.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from remoteappmanager.db import Database
+from remoteappmanager.docker.container import REALM_LABEL, URL_ID_LABEL
+from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.policy import GrantPolicy
+
+from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, ROOT
+from .hub import Hub, login, open_server
+
+HUB_CONFIG = f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n"
+
+
+class Site:
+    """The running system, and what the tests need to know of it."""
+
+    def __init__(
+        self, hub: Hub, realm: str, mapping_ids: dict[str, str], env: dict[str, str]
+    ) -> None:
+        self.hub = hub
+        self.realm = realm
+        self.mapping_ids = mapping_ids
+        self.env = env
+        self.sessions: dict[str, requests.Session] = {}
+
+    def restart_hub(self) -> None:
+        """Stop the Hub (and with it the users' services) and start it again."""
+        self.hub.stop()
+        self.hub = Hub.start(self.hub.workdir, HUB_CONFIG, env=self.env)
+        self.sessions.clear()
+
+    def session(self, user: str) -> requests.Session:
+        """A browser logged in as ``user`` whose service is up."""
+        if user not in self.sessions:
+            session = login(self.hub, user)
+            page = open_server(session, self.hub, user)
+            assert page.status_code == 200, page.text
+            self.sessions[user] = session
+        return self.sessions[user]
+
+    def api(self, user: str, service_of: str | None = None) -> str:
+        return f"{self.hub.url}user/{service_of or user}/api/v1/"
+
+    def write(
+        self,
+        user: str,
+        method: str,
+        path: str,
+        headers_extra: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """A write from the dashboard: same origin, the _xsrf cookie echoed in a header."""
+        session = self.session(user)
+        session.get(f"{self.api(user)}applications", timeout=30)  # sets _xsrf
+        headers = {"X-XSRFToken": session.cookies.get("_xsrf", path=f"/user/{user}/") or ""}
+        headers.update(headers_extra or {})
+        url = f"{self.api(user)}{path}"
+        return session.request(method, url, headers=headers, timeout=60, **kwargs)
+
+
+@contextmanager
+def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
+    realm = f"test-{secrets.token_hex(6)}"
+    db_url = f"sqlite:///{workdir / 'app.sqlite'}"
+    database = Database(url=db_url)
+    database.initialise()
+    with database.transaction() as session:
+        catalogue = Catalogue(session)
+        for image in (DEMO_WEBAPP, DEMO_DESKTOP):
+            catalogue.create_application(image)
+        mapping_ids = {}
+        for user in ("alice", "bob"):
+            catalogue.create_user(user)
+            grant, _ = catalogue.grant(DEMO_WEBAPP, user, GrantPolicy(allow_home=True))
+            mapping_ids[user] = grant.mapping_id
+        mapping_ids["alice-desktop"] = catalogue.grant(DEMO_DESKTOP, "alice", GrantPolicy())[
+            0
+        ].mapping_id
+    database.dispose()
+    service_config = workdir / "remoteappmanager_config.py"
+    service_config.write_text(
+        f"c.ContainerService.realm = {realm!r}\n"
+        "c.ActivityReporter.interval = 0\n"
+        f"c.RemoteAppManager.demo_applications = {{{DEMO_DESKTOP!r}: {{}}}}\n"
+    )
+    env = {
+        "REMOTEAPPMANAGER_DB_URL": db_url,
+        "REMOTEAPPMANAGER_WORKSPACES": str(workdir / "workspaces"),
+        "REMOTEAPPMANAGER_CONFIG": str(service_config),
+    }
+    hub = Hub.start(workdir, HUB_CONFIG, env=env)
+    site = Site(hub, realm, mapping_ids, env)
+    try:
+        yield site
+    finally:
+        site.hub.stop()
+        for container in docker_engine.containers.list(
+            all=True, filters={"label": f"{REALM_LABEL}={realm}"}
+        ):
+            container.remove(force=True)
+        print(f"--- end of hub.log ---\n{site.hub.log_tail(100)}")
+
+
+def start(site: Site, user: str, key: str | None = None) -> dict[str, Any]:
+    started = site.write(
+        user, "POST", "containers", json={"mapping_id": site.mapping_ids[key or user]}
+    )
+    assert started.status_code in (200, 201), started.text
+    result: dict[str, Any] = started.json()
+    return result
+
+
+def app_url(site: Site, container: dict[str, Any], path: str = "") -> str:
+    return f"{site.hub.url.rstrip('/')}{container['url']}{path}"
+
+
+def requests_seen_by(docker_engine: Any, url_id: str) -> int:
+    """How many requests the demo app logged (busybox httpd -vv logs each one)."""
+    [container] = docker_engine.containers.list(filters={"label": f"{URL_ID_LABEL}={url_id}"})
+    return container.logs().count(b" url:")
