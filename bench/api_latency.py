@@ -323,7 +323,7 @@ def main() -> None:
                     f" p50 {ms(percentile(through, 0.5))}, p90 {ms(percentile(through, 0.9))}"
                 )
                 print(
-                    f"Docker calls alone (list + {grants} image inspects), {label}:"
+                    f"for comparison, list + one inspection per image, {label}:"
                     f" p50 {ms(percentile(alone, 0.5))}"
                 )
                 p50s.append(p50)

@@ -489,3 +489,23 @@ async def test_an_engine_that_does_not_answer_gives_a_clear_error(
     containers.docker = DockerClient(host=f"unix://{tmp_path}/gone.sock", timeout=2)
     with pytest.raises(DockerUnavailable, match="does not answer"):
         await containers.start("alice", mapping_id)
+
+
+async def test_the_applications_of_a_user_come_with_their_images_and_containers(
+    containers: ContainerService, grant: Grant, demo_images: Any
+) -> None:
+    untagged = DEMO_WEBAPP.removesuffix(":latest")
+    webapp = grant("alice", untagged)
+    desktop = grant("alice", DEMO_DESKTOP)
+    absent = grant("alice", "remoteappmanager-test/absent:1")
+    running, _ = await containers.start("alice", desktop)
+    found = {g.mapping_id: (image, c) for g, image, c in await containers.applications_of("alice")}
+    assert (found[webapp][0].title, found[webapp][0].available) == ("Demo web app", True)
+    assert found[webapp][0].icon_128 is not None and found[webapp][1] is None
+    assert found[desktop][0].type == "vncapp" and found[desktop][1] == running
+    assert (found[absent][0].title, found[absent][0].available) == (
+        "remoteappmanager-test/absent:1",
+        False,
+    )
+    with pytest.raises(NotFound, match="not on the Docker engine"):
+        await containers.start("alice", absent)

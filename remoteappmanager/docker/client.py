@@ -107,6 +107,11 @@ class DockerClient(LoggingConfigurable):
             return None
         return result
 
+    async def list_images(self) -> list[dict[str, Any]]:
+        """Every local image: id, tags, digests and labels, in one call."""
+        result: list[dict[str, Any]] = await self._call(docker.APIClient.images)
+        return result
+
     async def create_container(
         self,
         *,

@@ -56,11 +56,16 @@ class ImageInfo:
 
     @classmethod
     def from_inspect(cls, name: str, inspected: dict[str, Any]) -> ImageInfo:
-        labels: dict[str, str] = (inspected.get("Config") or {}).get("Labels") or {}
+        """From the engine's inspection of the image."""
+        labels = (inspected.get("Config") or {}).get("Labels") or {}
+        return cls.from_labels(name, str(inspected.get("Id", "")), labels)
+
+    @classmethod
+    def from_labels(cls, name: str, image_id: str, labels: dict[str, str]) -> ImageInfo:
         app_type = labels.get(LABEL_PREFIX + "type", "")
         return cls(
             name=name,
-            id=str(inspected.get("Id", "")),
+            id=image_id,
             ui_name=_text(labels.get(LABEL_PREFIX + "ui_name"), UI_NAME_LENGTH),
             description=_text(labels.get(LABEL_PREFIX + "description"), DESCRIPTION_LENGTH),
             icon_128=_png_or_none(labels.get(LABEL_PREFIX + "icon_128")),
@@ -114,13 +119,22 @@ class ImageCache:
         self._images: OrderedDict[str, ImageInfo] = OrderedDict()
 
     def get(self, name: str, inspected: dict[str, Any]) -> ImageInfo:
-        key = f"{inspected.get('Id')}\0{name}"
+        """From an inspection (``Config.Labels``) or a list entry (``Labels``)."""
+        image_id = str(inspected.get("Id", ""))
+        key = f"{image_id}\0{name}"
         info = self._images.get(key)
         if info is None:
-            info = ImageInfo.from_inspect(name, inspected)
+            labels = inspected.get("Labels") or (inspected.get("Config") or {}).get("Labels")
+            info = ImageInfo.from_labels(name, image_id, labels or {})
             self._images[key] = info
             if len(self._images) > self._size:
                 self._images.popitem(last=False)
         else:
             self._images.move_to_end(key)
         return info
+
+
+def references(name: str) -> tuple[str, ...]:
+    """How the engine's image list may name the image ``name`` (a tag is implied)."""
+    last = name.rsplit("/", 1)[-1]
+    return (name,) if ":" in last or "@" in name else (name, f"{name}:latest")
