@@ -509,3 +509,41 @@ async def test_the_applications_of_a_user_come_with_their_images_and_containers(
     )
     with pytest.raises(NotFound, match="not on the Docker engine"):
         await containers.start("alice", absent)
+
+
+class CountingDockerClient(DockerClient):
+    """The real client, counting how often containers are listed."""
+
+    listed = 0
+
+    async def list_containers(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        self.listed += 1
+        return await super().list_containers(labels)
+
+
+async def test_the_gateway_route_is_remembered_until_the_engine_reports_a_change(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    counting = CountingDockerClient()
+    containers.docker = counting
+    container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    assert await containers.route(container.url_id, "alice") == container
+    for _ in range(100):  # until the event stream is open
+        if containers._watching:
+            break
+        await asyncio.sleep(0.05)
+    assert await containers.route(container.url_id, "alice") == container
+    before = counting.listed
+    for _ in range(10):
+        assert await containers.route(container.url_id, "alice") == container
+    assert counting.listed == before  # no Docker call per request
+    assert await containers.route(container.url_id, "bob") is None
+
+    docker_engine.containers.get(container.id).kill()  # behind the service's back
+    for _ in range(100):
+        routed = await containers.route(container.url_id, "alice")
+        if routed is None or not routed.running:
+            break
+        await asyncio.sleep(0.05)
+    assert routed is not None and routed.address is None
+    counting.close()

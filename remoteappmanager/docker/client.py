@@ -187,6 +187,33 @@ class DockerClient(LoggingConfigurable):
             return ""
         return logs.decode(errors="replace")
 
+    def watch_events(
+        self,
+        labels: dict[str, str],
+        on_connected: Callable[[], None],
+        on_event: Callable[[dict[str, Any]], None],
+    ) -> None:
+        """Blocking: follow the engine's container events that carry ``labels``, calling
+        ``on_connected`` once the stream is open and ``on_event`` for each event. Returns
+        when the stream ends (the engine stopped); raises DockerUnavailable if it cannot
+        be opened. Run it in a thread of its own, never in the pool."""
+        api = self._connect()
+        filters = {
+            "type": ["container"],
+            "label": [f"{key}={value}" for key, value in labels.items()],
+        }
+        try:
+            events = api.events(decode=True, filters=filters)
+            on_connected()
+            for event in events:
+                on_event(event)
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise DockerUnavailable(
+                f"the Docker engine at {self.display_host} does not answer", str(exc)
+            ) from None
+        finally:
+            api.close()
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self._api is not None:

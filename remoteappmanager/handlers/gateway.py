@@ -55,7 +55,7 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
             return
         container = None
         if self.user_name == self.owner:
-            container = await self.containers.find(url_id, user=self.owner)
+            container = await self.containers.route(url_id, self.owner)
         if container is None or container.address is None:
             raise web.HTTPError(404)
         self.container = container

@@ -11,7 +11,10 @@ import asyncio
 import os
 import secrets
 import sys
+import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +134,11 @@ class ContainerService(LoggingConfigurable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._images = ImageCache()
+        # Where the gateway sends each url_id; trusted only while the engine's event
+        # stream is open, and emptied at every event, so it never outlives a change.
+        self._routes: dict[tuple[str, str], Container] = {}
+        self._watching = False
+        self._watcher: threading.Thread | None = None
         # One start at a time per grant: later callers join the start under way.
         self._starting: dict[tuple[str, str], asyncio.Task[tuple[Container, bool]]] = {}
 
@@ -149,6 +157,59 @@ class ContainerService(LoggingConfigurable):
             labels[USER_LABEL] = user
         found = await self._find(labels)
         return found[0] if found else None
+
+    async def route(self, url_id: str, user: str) -> Container | None:
+        """The user's running container ``url_id``, for the gateway's every request.
+
+        Answers from memory while the engine's event stream says nothing changed, and
+        asks the engine otherwise: no Docker call per request in the steady state.
+        """
+        self._watch()
+        key = (url_id, user)
+        container = self._routes.get(key) if self._watching else None
+        if container is None:
+            container = await self.find(url_id, user=user)
+            if container is not None and container.running and self._watching:
+                self._routes[key] = container
+        return container
+
+    def _watch(self) -> None:
+        if self._watcher is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def on_loop(callback: Callable[[], None]) -> None:
+            with suppress(RuntimeError):  # the loop has closed: nobody to tell
+                loop.call_soon_threadsafe(callback)
+
+        def forget(*_: object) -> None:
+            on_loop(self._routes.clear)
+
+        def connected() -> None:
+            def trust() -> None:
+                self._routes.clear()  # learnt before the stream opened
+                self._watching = True
+
+            on_loop(trust)
+
+        def follow() -> None:
+            delay = 0.5
+            while not loop.is_closed():
+                try:
+                    self.docker.watch_events({REALM_LABEL: self.realm}, connected, forget)
+                    delay = 0.5
+                except Unavailable as exc:
+                    self.log.debug("no Docker events: %s", exc.log_message)
+                on_loop(self._stop_trusting)
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+
+        self._watcher = threading.Thread(target=follow, name="docker-events", daemon=True)
+        self._watcher.start()
+
+    def _stop_trusting(self) -> None:
+        self._watching = False
+        self._routes.clear()
 
     async def _find(self, labels: dict[str, str]) -> list[Container]:
         summaries = await self.docker.list_containers({REALM_LABEL: self.realm, **labels})
@@ -449,6 +510,7 @@ class ContainerService(LoggingConfigurable):
         return containers
 
     async def _stop(self, container: Container) -> None:
+        self._routes.clear()  # at once, not when the engine's event arrives
         await self.docker.stop_container(container.id, self.stop_grace)
         await self.docker.remove_container(container.id)
         self.log.info("stopped %s of %s", container.url_id, container.user)
