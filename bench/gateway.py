@@ -301,7 +301,8 @@ def main() -> None:
             )
             alone = asyncio.run(lookup(site.realm, page_prefix, runs))
             print(
-                f"for comparison, one Docker lookup by labels (the gateway's route cache saves it): p50 {ms(percentile(alone, 0.5))}"
+                "for comparison, one Docker lookup by labels (saved by the route cache):"
+                f" p50 {ms(percentile(alone, 0.5))}"
             )
 
             if echo_app is None:
