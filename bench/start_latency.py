@@ -58,7 +58,7 @@ def build_stubborn_image(workdir: Path) -> None:
     """The demo web app, but deaf to SIGTERM: only the kill after the grace ends it."""
     (workdir / "Dockerfile").write_text(
         f"FROM {WEBAPP}\n"
-        'ENTRYPOINT ["/bin/sh", "-c", "trap \'\' TERM; /bin/sh /entrypoint.sh & wait"]\n'
+        'ENTRYPOINT ["/bin/sh", "-c", "trap \'\' TERM; /bin/sh /opt/demo/entrypoint.sh & wait"]\n'
     )
     docker.from_env().images.build(path=str(workdir), tag=STUBBORN, rm=True)
 

@@ -42,7 +42,7 @@ def slow_image(demo_images: Any, docker_engine: Any, tmp_path: Path) -> Iterator
     """The demo web app, answering only after 3 s."""
     (tmp_path / "Dockerfile").write_text(
         f"FROM {DEMO_WEBAPP}\n"
-        'ENTRYPOINT ["/bin/sh", "-c", "sleep 3; exec /bin/sh /entrypoint.sh"]\n'
+        'ENTRYPOINT ["/bin/sh", "-c", "sleep 3; exec /bin/sh /opt/demo/entrypoint.sh"]\n'
     )
     tag = "remoteappmanager-test/slow:latest"
     docker_engine.images.build(path=str(tmp_path), tag=tag, rm=True)

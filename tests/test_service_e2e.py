@@ -327,3 +327,33 @@ def test_using_an_app_counts_as_activity_for_the_hub(site: Site) -> None:
     while last_activity() <= before:
         assert time.monotonic() < deadline, "the Hub never heard of the use"
         time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "?next=//evil.example/",
+        "?next=///evil.example/",
+        "?next=/\\evil.example/",
+        "?next=https:evil.example",
+        "/evil.example/",
+        "%2F%2Fevil.example/",
+    ],
+)
+def test_every_redirect_stays_on_the_site(site: Site, suffix: str) -> None:
+    """SECURITY-TESTS 22: through the whole login and OAuth dance."""
+    from urllib.parse import urlsplit
+
+    from .hub import login
+
+    site.session("alice")  # her service runs
+    browser = login(site.hub, "alice")  # but this browser has no cookie of it yet
+    container = start(site, "alice")
+    here = urlsplit(site.hub.url).netloc
+    for target in (f"{site.hub.url}user/alice/{suffix}", f"{app_url(site, container)}{suffix}"):
+        response = browser.get(target, timeout=30)
+        for hop in [*response.history, response]:
+            location = hop.headers.get("Location", "")
+            assert "evil.example" not in urlsplit(location).netloc, (target, location)
+            assert not location.startswith(("//", "/\\")), (target, location)
+        assert urlsplit(response.url).netloc == here
