@@ -67,7 +67,17 @@ async def test_the_engine_stopping_during_a_start_gives_a_clear_error_and_a_retr
     slow_image: str,
     docker_engine: Any,
     restart_engine: str,
+    demo_images: Any,
 ) -> None:
+    """And SECURITY-TESTS 33: after the restart, ports are handed out again; the
+    gateway's route to bob's old app must not lead to alice's new one."""
+    bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    for _ in range(100):  # the gateway's route to bob's app, remembered
+        if containers._watching and (await containers.route(bobs.url_id, "bob")) == bobs:
+            break
+        await asyncio.sleep(0.05)
+    assert (await containers.route(bobs.url_id, "bob")) == bobs
+
     mapping_id = grant("alice", slow_image)
     start = asyncio.ensure_future(containers.start("alice", mapping_id))
     for _ in range(100):
@@ -89,3 +99,10 @@ async def test_the_engine_stopping_during_a_start_gives_a_clear_error_and_a_retr
     assert created and container.running
     with urllib.request.urlopen(f"{container.address}{container.urlpath}", timeout=10) as page:
         assert page.status == 200
+    routed = await containers.route(bobs.url_id, "bob")
+    assert routed is not None and routed.address is None  # stopped: the gateway says 404
+    for _ in range(100):  # the event stream opens again once the engine is back
+        if containers._watching:
+            break
+        await asyncio.sleep(0.1)
+    assert containers._watching

@@ -135,3 +135,35 @@ def test_idle_connections_do_not_starve_other_users(site: Site) -> None:
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_an_app_started_while_the_proxy_is_down_is_reachable_once_it_is_back(
+    site: Site,
+) -> None:
+    """SECURITY-TESTS 30, in this design: the service adds no proxy route, so a start
+    does not depend on the proxy; the app is never left running and unreachable."""
+    alice = site.session("alice")
+    token = {"Authorization": f"token {site.hub.api_token('alice')}"}
+    admin = {"Authorization": f"token {site.hub.admin_token}"}
+    user = requests.get(f"{site.hub.api_url}/users/alice", headers=admin, timeout=30).json()
+    service = user["servers"][""]  # where the Hub knows the service listens
+    direct = f"http://127.0.0.1:{_port_of(site, 'alice')}{service['url']}api/v1/containers"
+    [proxy] = site.hub.proxy_pids()
+    os.kill(proxy, signal.SIGKILL)
+    started = requests.post(
+        direct, json={"mapping_id": site.mapping_ids["alice"]}, headers=token, timeout=60
+    )
+    assert started.status_code == 201, started.text
+    page = eventually_ok(alice, app_url(site, started.json(), "env.json"))
+    assert page.json()["URL_ID"] == started.json()["url_id"]
+
+
+def _port_of(site: Site, user: str) -> int:
+    """The port the user's service listens on, from its process environment."""
+    for pid in Path("/proc").iterdir():
+        environ = _environ(pid).split(b"\0")
+        if f"JUPYTERHUB_USER={user}".encode() in environ:
+            for entry in environ:
+                if entry.startswith(b"JUPYTERHUB_SERVICE_URL="):
+                    return int(urlsplit(entry.split(b"=", 1)[1].decode()).port or 0)
+    raise AssertionError(f"no service of {user} found")

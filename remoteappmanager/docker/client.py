@@ -197,12 +197,13 @@ class DockerClient(LoggingConfigurable):
         ``on_connected`` once the stream is open and ``on_event`` for each event. Returns
         when the stream ends (the engine stopped); raises DockerUnavailable if it cannot
         be opened. Run it in a thread of its own, never in the pool."""
-        api = self._connect()
         filters = {
             "type": ["container"],
             "label": [f"{key}={value}" for key, value in labels.items()],
         }
+        api = None
         try:
+            api = self._connect()
             events = api.events(decode=True, filters=filters)
             on_connected()
             for event in events:
@@ -212,7 +213,8 @@ class DockerClient(LoggingConfigurable):
                 f"the Docker engine at {self.display_host} does not answer", str(exc)
             ) from None
         finally:
-            api.close()
+            if api is not None:
+                api.close()
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -38,9 +38,6 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         service: ContainerService = self.settings["container_service"]
         return service
 
-    def catalogue_transaction(self) -> Any:
-        return self.containers.database.transaction()
-
     async def prepare(self) -> None:
         # Ask the Hub (cached) without blocking the event loop.
         model = await self.hub_auth.get_user(self, sync=False)
@@ -70,7 +67,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def require_owner(self) -> str:
         """The owner's name; anyone else is refused."""
         if self.current_user is None:
-            raise web.HTTPError(403, "log in first")
+            # A cookie without the X-XSRFToken header on a write counts as no login.
+            raise web.HTTPError(403, "log in first (writes need the X-XSRFToken header)")
         if self.user_name != self.owner:
             raise web.HTTPError(403, "this is not your service")
         return self.owner
@@ -125,8 +123,8 @@ class APIHandler(BaseHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, RemoteAppError):
-            self.set_status(value.status)
-            self.log.info("%s %s: %s", self.request.method, self.request.path, value.log_message)
+            log = self.log.warning if value.status >= 500 else self.log.info
+            log("%s %s: %s", self.request.method, self.request.path, value.log_message)
             return
         super().log_exception(typ, value, tb)
 

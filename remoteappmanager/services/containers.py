@@ -137,6 +137,7 @@ class ContainerService(LoggingConfigurable):
         # Where the gateway sends each url_id; trusted only while the engine's event
         # stream is open, and emptied at every event, so it never outlives a change.
         self._routes: dict[tuple[str, str], Container] = {}
+        self._generation = 0  # counts the times the routes were forgotten
         self._watching = False
         self._watcher: threading.Thread | None = None
         # One start at a time per grant: later callers join the start under way.
@@ -168,10 +169,17 @@ class ContainerService(LoggingConfigurable):
         key = (url_id, user)
         container = self._routes.get(key) if self._watching else None
         if container is None:
+            generation = self._generation
             container = await self.find(url_id, user=user)
-            if container is not None and container.running and self._watching:
+            # Keep it only if no event came while we asked: it may be stale already.
+            fresh = generation == self._generation and self._watching
+            if container is not None and container.running and fresh:
                 self._routes[key] = container
         return container
+
+    def _forget_routes(self) -> None:
+        self._generation += 1
+        self._routes.clear()
 
     def _watch(self) -> None:
         if self._watcher is not None:
@@ -183,11 +191,11 @@ class ContainerService(LoggingConfigurable):
                 loop.call_soon_threadsafe(callback)
 
         def forget(*_: object) -> None:
-            on_loop(self._routes.clear)
+            on_loop(self._forget_routes)
 
         def connected() -> None:
             def trust() -> None:
-                self._routes.clear()  # learnt before the stream opened
+                self._forget_routes()  # learnt before the stream opened
                 self._watching = True
 
             on_loop(trust)
@@ -209,7 +217,7 @@ class ContainerService(LoggingConfigurable):
 
     def _stop_trusting(self) -> None:
         self._watching = False
-        self._routes.clear()
+        self._forget_routes()
 
     async def _find(self, labels: dict[str, str]) -> list[Container]:
         summaries = await self.docker.list_containers({REALM_LABEL: self.realm, **labels})
@@ -510,7 +518,7 @@ class ContainerService(LoggingConfigurable):
         return containers
 
     async def _stop(self, container: Container) -> None:
-        self._routes.clear()  # at once, not when the engine's event arrives
+        self._forget_routes()  # at once, not when the engine's event arrives
         await self.docker.stop_container(container.id, self.stop_grace)
         await self.docker.remove_container(container.id)
         self.log.info("stopped %s of %s", container.url_id, container.user)
