@@ -10,9 +10,9 @@ prefix -> the container's port; (b) gateway: the site's proxy -> the user's serv
 the container. For the demo web app's index.html (about 1 KB) and for a websocket echo
 (a 100-byte message): latency p50/p99 over ``--runs`` requests on one keep-alive
 connection (alternating a and b in blocks), and throughput of 2,000 requests on 4
-connections at once. The echo app is node (copied from this machine with its libraries,
-no registry needed) running a 40-line echo server; without node, the websocket figures
-are skipped. Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
+connections at once. The echo app is `images/build websocket-echo` (this machine's
+node and its libraries, no registry needed); without node, the websocket figures are
+skipped. Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import secrets
-import shutil
 import signal
 import statistics
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +33,7 @@ import docker
 import requests
 from api_latency import (
     CHP,
+    ROOT,
     USER,
     WEBAPP,
     Client,
@@ -55,68 +53,15 @@ from remoteappmanager.docker.container import REALM_LABEL, URL_ID_LABEL, USER_LA
 
 TOTAL, CONNECTIONS, BLOCKS = 2000, 4, 5
 MESSAGE = "x" * 100
-ECHO_JS = r"""
-const crypto = require("crypto");
-const server = require("http").createServer((req, res) => res.end("websocket echo\n"));
-server.on("upgrade", (req, socket, head) => {
-  const accept = crypto.createHash("sha1")
-    .update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
-    .digest("base64");
-  socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" +
-    `Connection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-  socket.setNoDelay(true);
-  socket.on("error", () => socket.destroy());
-  let buf = head;
-  socket.on("data", (data) => {  // frames of at most 64 KiB, each echoed (ping: pong)
-    buf = Buffer.concat([buf, data]);
-    while (buf.length >= 2) {
-      const op = buf[0] & 0x0f;
-      let len = buf[1] & 0x7f, at = 2;
-      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
-      if (len === 127) { socket.destroy(); return; }
-      const mask = buf[1] & 0x80 ? buf.subarray(at, at + 4) : null;
-      if (mask) at += 4;
-      if (buf.length < at + len) return;
-      const payload = Buffer.from(buf.subarray(at, at + len));
-      buf = buf.subarray(at + len);
-      if (mask) for (let i = 0; i < len; i++) payload[i] ^= mask[i & 3];
-      if (op === 8) { socket.end(Buffer.from([0x88, 0])); return; }
-      const header = len < 126 ? Buffer.from([0, len]) : Buffer.from([0, 126, len >> 8, len & 255]);
-      header[0] = 0x80 | (op === 9 ? 10 : op);
-      socket.write(Buffer.concat([header, payload]));
-    }
-  });
-});
-server.listen(8888);
-"""
+ECHO = "remoteappmanager/websocket-echo:latest"
 
 
-def build_echo_image(tag: str) -> str | None:
-    """node and its libraries on an empty base, running ECHO_JS; None (why not) on success."""
-    node = shutil.which("node")
-    if node is None:
-        return "no node on this machine"
-    context = Path(tempfile.mkdtemp(prefix="ram-bench-echo-"))
-    try:
-        ldd = subprocess.run(["ldd", node], capture_output=True, text=True, check=True).stdout
-        for path in [node, *re.findall(r"(/\S+) \(0x", ldd)]:
-            target = context / "root" / Path(path).relative_to("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)  # follows links
-        (context / "root" / "echo.js").write_text(ECHO_JS)
-        (context / "Dockerfile").write_text(
-            f'FROM scratch\nCOPY root/ /\nENTRYPOINT ["{node}", "/echo.js"]\n'
-        )
-        labels = {
-            "eu.simphony-project.docker.ui_name": "Bench websocket echo",
-            "eu.simphony-project.docker.type": "webapp",
-        }
-        docker.from_env().images.build(path=str(context), tag=tag, labels=labels, rm=True)
-    except (OSError, subprocess.CalledProcessError, docker.errors.DockerException) as error:
-        return f"could not build the echo image: {error}"
-    finally:
-        shutil.rmtree(context, ignore_errors=True)
-    return None
+def build_echo_image() -> str | None:
+    """images/build websocket-echo (node from this machine); None, or why it failed."""
+    built = subprocess.run(
+        [str(ROOT / "images" / "build"), "websocket-echo"], capture_output=True, text=True
+    )
+    return None if built.returncode == 0 else built.stderr.strip()
 
 
 class DirectProxy:
@@ -270,15 +215,14 @@ def main() -> None:
     runs = max(args.runs, 100)
 
     ensure_demo_image()
-    echo_tag = f"remoteappmanager/bench-wsecho-{secrets.token_hex(4)}:latest"
-    no_echo = build_echo_image(echo_tag)
+    no_echo = build_echo_image()
     direct: DirectProxy | None = None
     try:
         with Site(deploy=True) as site:
             assert site.hub is not None
             auth = {"Authorization": f"token {site.token}"}
             webapp = site.grant(WEBAPP)
-            echo_app = None if no_echo else site.grant(echo_tag)
+            echo_app = None if no_echo else site.grant(ECHO)
             spawned = requests.post(
                 f"{site.hub.api_url}/users/{USER}/server", headers=auth, timeout=60
             )
@@ -324,8 +268,6 @@ def main() -> None:
     finally:
         if direct is not None:
             direct.stop()
-        if not no_echo:
-            docker.from_env().images.remove(echo_tag)
 
 
 if __name__ == "__main__":

@@ -357,3 +357,45 @@ def test_every_redirect_stays_on_the_site(site: Site, suffix: str) -> None:
             assert "evil.example" not in urlsplit(location).netloc, (target, location)
             assert not location.startswith(("//", "/\\")), (target, location)
         assert urlsplit(response.url).netloc == here
+
+
+@pytest.fixture(scope="module")
+def echo_image(docker_engine: Any) -> str:
+    import subprocess
+
+    from .conftest import ROOT
+
+    built = subprocess.run(
+        [str(ROOT / "images" / "build"), "websocket-echo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    return "remoteappmanager/websocket-echo:latest"
+
+
+async def test_websockets_go_through_the_gateway(site: Site, echo_image: str) -> None:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    from remoteappmanager.db import Database
+    from remoteappmanager.services.catalogue import Catalogue
+    from remoteappmanager.services.policy import GrantPolicy
+
+    database = Database(url=site.env["REMOTEAPPMANAGER_DB_URL"])
+    with database.transaction() as session:
+        catalogue = Catalogue(session)
+        catalogue.create_application(echo_image)
+        site.mapping_ids["alice-echo"] = catalogue.grant(echo_image, "alice", GrantPolicy())[
+            0
+        ].mapping_id
+    database.dispose()
+    container = start(site, "alice", "alice-echo")
+    cookies = "; ".join(f"{c.name}={c.value}" for c in site.session("alice").cookies)
+    url = app_url(site, container, "echo").replace("http://", "ws://", 1)
+    connection = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookies}))
+    for message in ("hello", "é" * 1000, b"\x00\x01\xff"):
+        await connection.write_message(message, binary=isinstance(message, bytes))
+        assert await connection.read_message() == message
+    connection.close()
