@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import os
 import secrets
-import signal
 import statistics
 import subprocess
 import time
@@ -42,6 +41,7 @@ from api_latency import (
     free_port,
     ms,
     percentile,
+    stop_process,
     timed,
     wait_until_answers,
 )
@@ -92,13 +92,7 @@ class DirectProxy:
         ).raise_for_status()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_app(site: Site, mapping_id: str) -> tuple[str, str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from api_latency import (
     Site,
     ensure_demo_image,
     free_port,
+    stop_process,
     wait_until_answers,
 )
 
@@ -86,11 +86,6 @@ def start_bare() -> tuple[subprocess.Popen, str]:
     return process, f"http://127.0.0.1:{port}/user/{USER}/"
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    process.wait(10)
-
-
 def imports(modules: list[str]) -> list[list[list]]:
     """[[name, seconds, RSS MB after], ...] of 5 fresh interpreters importing ``modules``."""
     command = [sys.executable, "-c", IMPORTS, *modules]
@@ -140,7 +135,7 @@ def main() -> None:
                 bare_processes.append(bare)
                 wait_until_answers(f"{url}api", process=bare)
                 bare_times.append(time.perf_counter() - began)
-                stop(bare)
+                stop_process(bare)
                 began = time.perf_counter()
                 service = site.start_service()
                 wait_until_answers(f"{service.url}api", process=service.process)
@@ -167,7 +162,7 @@ def main() -> None:
             print(f"bare tornado server, idle RSS: {bare_rss:.1f} MB")
             print(f"service idle RSS after 5 GET applications: {status_mb(pid, 'VmRSS'):.1f} MB")
             print(f"service peak RSS (VmHWM): {status_mb(pid, 'VmHWM'):.1f} MB")
-            stop(bare)
+            stop_process(bare)
         import_table()
     finally:
         for process in bare_processes:
