@@ -114,6 +114,9 @@ def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
         for container in docker_engine.containers.list(
             all=True, filters={"label": f"{REALM_LABEL}={realm}"}
         ):
+            # pytest shows this output when a test of the site failed.
+            print(f"--- logs of {container.name} ({container.status}) ---")
+            print(container.logs(tail=20).decode(errors="replace"))
             container.remove(force=True)
         print(f"--- end of hub.log ---\n{site.hub.log_tail(100)}")
 

@@ -82,6 +82,7 @@ async def test_a_grant_becomes_a_running_labelled_container_and_back(
 
     assert [c.url_id for c in await containers.list_for_user("alice")] == [container.url_id]
     assert await containers.list_for_user("bob") == []
+    assert [c.url_id for c in await containers.list_all()] == [container.url_id]
     assert await containers.find(container.url_id) == container
 
     stopped = await containers.stop("alice", container.url_id)
