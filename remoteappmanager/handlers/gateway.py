@@ -87,23 +87,11 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
         else:
             await self.forward()
 
-    async def head(self, *args: str) -> None:
+    async def forward_request(self, *args: str) -> None:
         await self.forward()
 
-    async def post(self, *args: str) -> None:
-        await self.forward()
-
-    async def put(self, *args: str) -> None:
-        await self.forward()
-
-    async def patch(self, *args: str) -> None:
-        await self.forward()
-
-    async def delete(self, *args: str) -> None:
-        await self.forward()
-
-    async def options(self, *args: str) -> None:
-        await self.forward()
+    # Every other method goes to the app the same way.
+    head = post = put = patch = delete = options = forward_request
 
     async def forward(self) -> None:
         """Send the request on and stream the answer back."""
