@@ -7,7 +7,14 @@
 #   REMOTEAPPMANAGER_WORKSPACES  where each user's workspace directory is made
 #   REMOTEAPPMANAGER_CONFIG      a remoteappmanager_config.py for the services
 #   DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH   the Docker engine, as for `docker`
+#   CONFIGPROXY_API_URL          the proxy's REST API (default http://127.0.0.1:8001)
+#   CONFIGPROXY_AUTH_TOKEN       its token (default: a new random one at each start)
 import os
+import secrets
+import sys
+from pathlib import Path
+
+from remoteappmanager.jupyterhub.spawners import DOCKER_ENV
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 
@@ -23,3 +30,24 @@ c.Spawner.start_timeout = 30
 c.Spawner.http_timeout = 30
 # Each service stops with the user's session after a day without use.
 c.JupyterHub.shutdown_on_logout = False
+
+# The router keeps the proxy's routes of the applications in step with their containers.
+# It alone holds the proxy's token, which the users' services never get.
+c.ConfigurableHTTPProxy.api_url = os.environ.get("CONFIGPROXY_API_URL", "http://127.0.0.1:8001")
+c.ConfigurableHTTPProxy.auth_token = (
+    os.environ.get("CONFIGPROXY_AUTH_TOKEN") or secrets.token_hex(32)
+)
+router_command = [str(Path(sys.executable).with_name("remoteappmanager-router"))]
+if os.environ.get("REMOTEAPPMANAGER_CONFIG"):
+    router_command.append(f"--config={os.environ['REMOTEAPPMANAGER_CONFIG']}")
+c.JupyterHub.services.append(
+    {
+        "name": "remoteappmanager-router",
+        "command": router_command,
+        "environment": {
+            "CONFIGPROXY_API_URL": c.ConfigurableHTTPProxy.api_url,
+            "CONFIGPROXY_AUTH_TOKEN": c.ConfigurableHTTPProxy.auth_token,
+            **{key: os.environ[key] for key in DOCKER_ENV if key in os.environ},
+        },
+    }
+)

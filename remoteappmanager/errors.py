@@ -14,7 +14,8 @@ RemoteAppError
 └── Unavailable             503: a service we depend on cannot answer
     ├── DatabaseUnavailable      exit 5: locked, unreachable, not initialised
     │   └── SchemaMismatch       exit 5: the database needs `remoteappdb db upgrade`
-    └── DockerUnavailable        exit 6: the Docker engine does not answer
+    ├── DockerUnavailable        exit 6: the Docker engine does not answer
+    └── ProxyUnavailable         the proxy's REST API does not answer
 """
 
 from __future__ import annotations
@@ -75,3 +76,7 @@ class SchemaMismatch(DatabaseUnavailable):
 
 class DockerUnavailable(Unavailable):
     exit_code = 6
+
+
+class ProxyUnavailable(Unavailable):
+    pass

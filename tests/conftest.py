@@ -24,17 +24,22 @@ is missing a test skips with the reason, except when
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -45,6 +50,8 @@ from remoteappmanager.errors import AlreadyExists
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
+
+from .hub import CHP, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL_ENV = "REMOTEAPPMANAGER_TEST_POSTGRES_URL"
@@ -229,3 +236,99 @@ def grant(containers: ContainerService) -> Callable[..., str]:
             return made.mapping_id
 
     return make
+
+
+ROUTER = Path(sys.executable).with_name("remoteappmanager-router")
+
+
+@dataclass
+class Proxy:
+    """A configurable-http-proxy of our own, with no Hub."""
+
+    url: str
+    api_url: str
+    token: str
+
+    def routes(self) -> dict[str, Any]:
+        response = requests.get(f"{self.api_url}/api/routes", headers=self.auth, timeout=10)
+        response.raise_for_status()
+        routes: dict[str, Any] = response.json()
+        return routes
+
+    def add(self, path: str, target: str, **data: Any) -> None:
+        body = {"target": target, **data}
+        url = f"{self.api_url}/api/routes{path}"
+        requests.post(url, json=body, headers=self.auth, timeout=10).raise_for_status()
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[Proxy]:
+    """A configurable-http-proxy of its own (no Hub), on free loopback ports."""
+    if not os.access(CHP, os.X_OK):
+        pytest.fail(f"{CHP} is missing: run `npm ci` (make test does)")
+    port, api_port = free_port(), free_port()
+    token = secrets.token_hex(32)
+    with open(tmp_path / "chp.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(CHP), "--ip=127.0.0.1", f"--port={port}", f"--api-port={api_port}"],
+            env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": token},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    running = Proxy(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{api_port}", token)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            running.routes()
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, (tmp_path / "chp.log").read_text()
+            time.sleep(0.1)
+    yield running
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def router(proxy: Proxy, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Starts ``remoteappmanager-router`` for a realm on ``proxy``, with more config
+    lines; stopped at the end of the test if the test has not stopped it."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(realm: str, *config: str) -> subprocess.Popen[str]:
+        config_file = tmp_path / "router_config.py"
+        lines = (f"c.ContainerService.realm = {realm!r}", *config)
+        config_file.write_text("\n".join(lines) + "\n")
+        env = {
+            **os.environ,
+            "CONFIGPROXY_API_URL": proxy.api_url,
+            "CONFIGPROXY_AUTH_TOKEN": proxy.token,
+        }
+        process = subprocess.Popen(
+            [str(ROUTER), f"--config={config_file}"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            stop_router(process)
+
+
+def stop_router(process: subprocess.Popen[str]) -> None:
+    """Stop the router as the Hub does; it must exit cleanly."""
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=20)
+    assert process.returncode == 0, errors
+
+
+async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"no {what} after {timeout:g} s"
+        await asyncio.sleep(0.05)

@@ -125,6 +125,8 @@ c.JupyterHub.load_roles = [
             for key, value in os.environ.items()
             if not key.startswith(("JUPYTERHUB_", "CONFIGPROXY_"))
         }
+        # As an operator would give them to deploy/jupyterhub_config.py.
+        full_env.update(CONFIGPROXY_API_URL=proxy_api_url, CONFIGPROXY_AUTH_TOKEN=proxy_token)
         full_env.update(env or {})
         with open(workdir / "hub.log", "ab") as log:
             process = subprocess.Popen(

@@ -10,6 +10,7 @@ the end.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +99,7 @@ def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
     service_config.write_text(
         f"c.ContainerService.realm = {realm!r}\n"
         "c.ActivityReporter.interval = 0\n"
+        "c.RouteTable.reconcile_interval = 1\n"
         f"c.RemoteAppManager.demo_applications = {{{DEMO_DESKTOP!r}: {{}}}}\n"
     )
     env = {
@@ -138,3 +140,23 @@ def requests_seen_by(docker_engine: Any, url_id: str) -> int:
     """How many requests the demo app logged (busybox httpd -vv logs each one)."""
     [container] = docker_engine.containers.list(filters={"label": f"{URL_ID_LABEL}={url_id}"})
     return container.logs().count(b" url:")
+
+
+def route_of(site: Site, container: dict[str, Any], timeout: float = 30) -> dict[str, Any]:
+    """The proxy's route of a started app, once the router has added it."""
+    path = container["url"].rstrip("/")
+    deadline = time.monotonic() + timeout
+    while path not in (routes := site.hub.routes()):
+        assert time.monotonic() < deadline, f"no route {path} after {timeout:g} s: {routes}"
+        time.sleep(0.1)
+    route: dict[str, Any] = routes[path]
+    return route
+
+
+def wait_until_unrouted(site: Site, container: dict[str, Any], timeout: float = 30) -> None:
+    """Return once the router has removed the route of a stopped app."""
+    path = container["url"].rstrip("/")
+    deadline = time.monotonic() + timeout
+    while path in (routes := site.hub.routes()):
+        assert time.monotonic() < deadline, f"{path} still routed after {timeout:g} s: {routes}"
+        time.sleep(0.1)

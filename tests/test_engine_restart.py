@@ -23,7 +23,7 @@ import pytest
 from remoteappmanager.errors import Unavailable
 from remoteappmanager.services.containers import ContainerService
 
-from .conftest import DEMO_WEBAPP, unavailable
+from .conftest import DEMO_WEBAPP, Proxy, stop_router, unavailable, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.engine_restart]
 
@@ -68,10 +68,17 @@ async def test_the_engine_stopping_during_a_start_gives_a_clear_error_and_a_retr
     docker_engine: Any,
     restart_engine: str,
     demo_images: Any,
+    proxy: Proxy,
+    router: Callable[..., subprocess.Popen[str]],
 ) -> None:
-    """And SECURITY-TESTS 33: after the restart, ports are handed out again; the
-    gateway's route to bob's old app must not lead to alice's new one."""
+    """And SECURITY-TESTS 33: after the restart, ports are handed out again; neither
+    the gateway's route to bob's old app nor a proxy route of the router in direct
+    mode (straight to the port) may lead to alice's new one."""
+    started_router = router(containers.realm, "c.RouteTable.mode = 'direct'")
     bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    bobs_path = bobs.urlpath.rstrip("/")
+    await wait_for(lambda: bobs_path in proxy.routes(), "direct route of bob's app")
+    assert proxy.routes()[bobs_path]["target"] == bobs.address
     for _ in range(100):  # the gateway's route to bob's app, remembered
         if containers._watching and (await containers.route(bobs.url_id, "bob")) == bobs:
             break
@@ -106,3 +113,10 @@ async def test_the_engine_stopping_during_a_start_gives_a_clear_error_and_a_retr
             break
         await asyncio.sleep(0.1)
     assert containers._watching
+
+    # The router saw the engine come back: bob's route is gone, alice's leads to her.
+    alices_path = container.urlpath.rstrip("/")
+    await wait_for(lambda: bobs_path not in proxy.routes(), "removal of bob's route")
+    await wait_for(lambda: alices_path in proxy.routes(), "route of alice's app")
+    assert proxy.routes()[alices_path]["target"] == container.address
+    stop_router(started_router)

@@ -23,7 +23,7 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
 from .conftest import DEMO_WEBAPP
-from .site import Site, app_url, running_site, start
+from .site import Site, app_url, route_of, running_site, start
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -57,6 +57,8 @@ def test_apps_come_back_when_the_hub_restarts_the_killed_proxy(site: Site) -> No
     page = eventually_ok(alice, app_url(site, container, "env.json"))
     assert page.json()["URL_ID"] == container["url_id"]
     assert site.hub.proxy_pids() and site.hub.proxy_pids() != [proxy]
+    # The new proxy knows only the Hub's routes; the router adds the app's again.
+    assert route_of(site, container)["target"] == site.hub.routes()["/user/alice"]["target"]
 
 
 def test_apps_stay_usable_when_the_hub_and_the_services_restart(site: Site) -> None:
@@ -68,6 +70,12 @@ def test_apps_stay_usable_when_the_hub_and_the_services_restart(site: Site) -> N
     assert page.json()["URL_ID"] == container["url_id"]
     listed = alice.get(f"{site.api('alice')}containers", timeout=30).json()["items"]
     assert [c["url_id"] for c in listed] == [container["url_id"]]
+    # The route leads to her new service, wherever it listens now.
+    service = site.hub.routes()["/user/alice"]["target"]
+    deadline = time.monotonic() + 30
+    while route_of(site, container)["target"] != service:
+        assert time.monotonic() < deadline, "the route still leads to the old service"
+        time.sleep(0.1)
 
 
 def test_an_app_survives_its_service_being_killed(site: Site) -> None:
@@ -140,8 +148,9 @@ def test_idle_connections_do_not_starve_other_users(site: Site) -> None:
 def test_an_app_started_while_the_proxy_is_down_is_reachable_once_it_is_back(
     site: Site,
 ) -> None:
-    """SECURITY-TESTS 30, in this design: the service adds no proxy route, so a start
-    does not depend on the proxy; the app is never left running and unreachable."""
+    """SECURITY-TESTS 30, in this design: routes are the router's job, so a start does
+    not depend on the proxy; once it is back the router routes the app again, and the
+    app is never left running and unreachable."""
     alice = site.session("alice")
     token = {"Authorization": f"token {site.hub.api_token('alice')}"}
     admin = {"Authorization": f"token {site.hub.admin_token}"}
@@ -156,6 +165,7 @@ def test_an_app_started_while_the_proxy_is_down_is_reachable_once_it_is_back(
     assert started.status_code == 201, started.text
     page = eventually_ok(alice, app_url(site, started.json(), "env.json"))
     assert page.json()["URL_ID"] == started.json()["url_id"]
+    assert route_of(site, started.json())["owner"] == "alice"
 
 
 def _port_of(site: Site, user: str) -> int:

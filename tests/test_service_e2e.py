@@ -18,7 +18,15 @@ import requests
 from remoteappmanager.docker.container import REALM_LABEL
 
 from .conftest import DEMO_DESKTOP
-from .site import Site, app_url, requests_seen_by, running_site, start
+from .site import (
+    Site,
+    app_url,
+    requests_seen_by,
+    route_of,
+    running_site,
+    start,
+    wait_until_unrouted,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -57,6 +65,11 @@ def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: An
 
     running = alice.get(f"{site.api('alice')}containers", timeout=30).json()["items"]
     assert [c["url_id"] for c in running] == [container["url_id"]]
+    # Routed to her service's gateway, as a route the Hub leaves alone.
+    route = route_of(site, container)
+    assert route["target"] == site.hub.routes()["/user/alice"]["target"]
+    assert route["owner"] == "alice" and route["remoteappmanager"] == site.realm
+    assert "jupyterhub" not in route and "user" not in route
 
     stopped = site.write("alice", "DELETE", f"containers/{container['url_id']}")
     assert stopped.status_code == 204, stopped.text
@@ -66,6 +79,7 @@ def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: An
     )
     gone = alice.get(f"{site.hub.url.rstrip('/')}{container['url']}", timeout=30)
     assert gone.status_code == 404
+    wait_until_unrouted(site, container)
 
 
 def test_the_app_never_sees_the_users_cookie_or_token(site: Site) -> None:
@@ -266,7 +280,9 @@ def test_the_service_and_its_apps_hold_no_proxy_or_hub_token(
     for pid in pids:
         try:
             cmdline = (pid / "cmdline").read_bytes()
-            if b"remoteappmanager" in cmdline and str(site.hub.workdir).encode() in cmdline:
+            # The users' services; the router on the Hub's side holds the token.
+            is_service = b"/remoteappmanager\0" in cmdline
+            if is_service and str(site.hub.workdir).encode() in cmdline:
                 services.append((pid / "environ").read_bytes())
         except OSError:
             continue

@@ -140,6 +140,7 @@ class ContainerService(LoggingConfigurable):
         self._generation = 0  # counts the times the routes were forgotten
         self._watching = False
         self._watcher: threading.Thread | None = None
+        self._listeners: list[Callable[[], None]] = []
         # One start at a time per grant: later callers join the start under way.
         self._starting: dict[tuple[str, str], asyncio.Task[tuple[Container, bool]]] = {}
 
@@ -180,6 +181,14 @@ class ContainerService(LoggingConfigurable):
     def _forget_routes(self) -> None:
         self._generation += 1
         self._routes.clear()
+        for listener in self._listeners:
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the event loop) whenever a container of the realm
+        changes, and whenever the engine's event stream opens or closes."""
+        self._listeners.append(listener)
+        self._watch()
 
     def _watch(self) -> None:
         if self._watcher is not None:
