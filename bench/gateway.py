@@ -7,12 +7,14 @@ its configurable-http-proxy, the user's service spawned by the Hub, an API token
 the user's apps started through the REST API. Two ways to the same container, one proxy
 hop each: (a) direct: a second configurable-http-proxy whose only route is the app's
 prefix -> the container's port; (b) gateway: the site's proxy -> the user's service ->
-the container. For the demo web app's index.html (about 1 KB) and for a websocket echo
+the container. For the demo web app's index.html (about 600 bytes; busybox httpd, which
+closes the connection after every response), for the echo app's plain HTTP answer (15
+bytes; node, which keeps connections alive, as most apps do) and for a websocket echo
 (a 100-byte message): latency p50/p99 over ``--runs`` requests on one keep-alive
 connection (alternating a and b in blocks), and throughput of 2,000 requests on 4
 connections at once. The echo app is `images/build websocket-echo` (this machine's
-node and its libraries, no registry needed); without node, the websocket figures are
-skipped. Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
+node and its libraries, no registry needed); without node, its figures are skipped.
+Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ def compare(
     latency: Callable[[str, int], list[float]],
     throughput: Callable[[str], float],
     runs: int,
+    unit: str = "req/s",
 ) -> None:
     """Latency in alternating blocks, then throughput alternating, for both ways."""
     samples: dict[str, list[float]] = {way: [] for way in bases}
@@ -191,7 +194,6 @@ def compare(
     for way in bases:
         p50, p99 = percentile(samples[way], 0.5), percentile(samples[way], 0.99)
         rate = statistics.median(rates[way])
-        unit = "req/s" if what == "page" else "echoes/s"
         print(f"{what}, {way}: p50 {ms(p50)}, p99 {ms(p99)}, {rate:.0f} {unit}")
     direct, gateway = samples["direct"], samples["gateway"]
     added = percentile(gateway, 0.5) - percentile(direct, 0.5)
@@ -244,10 +246,20 @@ def main() -> None:
             )
 
             if echo_app is None:
-                print(f"websocket echo: not measured ({no_echo})")
+                print(f"keep-alive page and websocket echo: not measured ({no_echo})")
                 return
             echo_prefix, echo_port = start_app(site, echo_app)
             direct.route(echo_prefix.rstrip("/"), f"http://127.0.0.1:{echo_port}")
+            answer = f"{echo_prefix}page"
+            for base in bases.values():
+                clients[base].get(answer)  # the app answers, through both ways
+            compare(
+                "keep-alive page",
+                bases,
+                lambda base, n: timed(lambda: clients[base].get(answer), n),
+                lambda base: http_throughput(base, answer, auth),
+                runs,
+            )
             ws = {
                 way: f"ws{base.removeprefix('http')}{echo_prefix[1:]}ws"
                 for way, base in bases.items()
@@ -258,6 +270,7 @@ def main() -> None:
                 lambda url, n: asyncio.run(ws_latency(url, auth, n)),
                 lambda url: asyncio.run(ws_throughput(url, auth)),
                 runs,
+                unit="echoes/s",
             )
     finally:
         if direct is not None:

@@ -3,27 +3,32 @@
 Every request, HTTP or websocket, is checked on its own: only the owner gets
 through, and anyone else gets a 404 without the container being contacted. The
 request reaches the app without ``Cookie`` and ``Authorization``, so the app never
-sees the user's Hub credentials.
+sees the user's Hub credentials. HTTP requests travel on kept-alive connections to the
+app (upstream.py), which carry no one's authority: each request was checked first.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
+from urllib.parse import urlsplit
 
 from tornado import httputil, web
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.http1connection import HTTP1Connection
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketHandler, websocket_connect
 
 from ..docker.container import Container
 from .base import BaseHandler
+from .upstream import Exchange, UpstreamPool
 
 # Never forwarded: the user's credentials, and what belongs to one hop only.
 DROPPED_REQUEST_HEADERS = frozenset(
     {
         "cookie", "authorization", "x-xsrftoken", "connection", "keep-alive",
         "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding",
-        "upgrade", "host",
+        "upgrade", "host", "content-length", "expect",
     }
 )  # fmt: skip
 DROPPED_RESPONSE_HEADERS = frozenset(
@@ -41,6 +46,7 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
 
     container: Container
     backend: WebSocketClientConnection | None = None
+    exchange: Exchange | None = None
 
     def check_xsrf_cookie(self) -> None:
         # The app guards its own forms; cross-site writes are refused by Origin in prepare.
@@ -95,54 +101,47 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
 
     async def forward(self) -> None:
         """Send the request on and stream the answer back."""
-        started = False
-        status, reason = 502, "Bad Gateway"
-        response_headers = httputil.HTTPHeaders()
-
-        def on_header(line: str) -> None:
-            nonlocal status, reason
-            if line.startswith("HTTP/"):
-                start = httputil.parse_response_start_line(line.strip())
-                status, reason = start.code, start.reason
-            elif line.strip():
-                response_headers.parse_line(line)
-
-        def on_chunk(chunk: bytes) -> None:
-            nonlocal started
-            if not started:
-                self.start_response(status, reason, response_headers)
-                started = True
-            self.write(chunk)
-            self.flush()
-
-        body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
-        request = HTTPRequest(
-            f"{self.container.address}{self.request.uri}",
-            method=self.request.method,
-            headers=self.forwarded_headers(),
-            body=body,
-            follow_redirects=False,
-            decompress_response=False,
-            allow_nonstandard_methods=True,
-            header_callback=on_header,
-            streaming_callback=on_chunk,
-            request_timeout=3600,
-        )
+        address = self.container.address
+        assert address is not None  # prepare found a running container
+        body = self.request.body
+        headers = self.forwarded_headers()
+        headers["Host"] = urlsplit(address).netloc
+        if body or self.request.method in ("POST", "PUT", "PATCH"):
+            headers["Content-Length"] = str(len(body))
+        request = httputil.RequestStartLine(self.request.method, self.request.uri, "HTTP/1.1")
+        self.exchange = Exchange(request, headers, body, self.start_response, self.send_chunk)
         try:
-            await AsyncHTTPClient().fetch(request, raise_error=False)
-        except (OSError, HTTPClientError):
-            if not started:
+            await self.upstreams.send(address, self.exchange)
+        except OSError:
+            if not (self.exchange.started or self.exchange.aborted):
                 raise web.HTTPError(502, "the application does not answer") from None
-        if not started:
-            self.start_response(status, reason, response_headers)
+            # Cut short: closing tells the client so (a last chunk would say "complete").
+            assert isinstance(self.request.connection, HTTP1Connection)
+            self.request.connection.close()
+            return
         self.finish()
 
-    def start_response(self, status: int, reason: str, headers: httputil.HTTPHeaders) -> None:
-        self.set_status(status, reason)
+    @property
+    def upstreams(self) -> UpstreamPool:
+        """The service's connections to its apps, all dropped when a container changes."""
+        pool: UpstreamPool | None = self.settings.get("upstreams")
+        if pool is None:
+            pool = self.settings["upstreams"] = UpstreamPool()
+            self.containers.on_change(pool.close_idle)
+        return pool
+
+    def start_response(
+        self, start_line: httputil.ResponseStartLine, headers: httputil.HTTPHeaders
+    ) -> None:
+        self.set_status(start_line.code, start_line.reason)
         self.clear_header("Content-Type")
         for name, value in headers.get_all():
             if name.lower() not in DROPPED_RESPONSE_HEADERS:
                 self.add_header(name, value)
+
+    def send_chunk(self, chunk: bytes) -> Awaitable[None]:
+        self.write(chunk)
+        return self.flush()  # awaited: a slow client slows the reading from the app
 
     # -- websockets --
 
@@ -176,7 +175,9 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
         if self.backend is not None:
             await self.backend.write_message(message, binary=isinstance(message, bytes))
 
-    def on_close(self) -> None:
+    def on_close(self) -> None:  # the client went away, or the websocket closed
+        if self.exchange is not None:
+            self.exchange.abort()
         if self.backend is not None:
             self.backend.close()
 

@@ -1,0 +1,363 @@
+"""The gateway's kept-alive connections to the apps (handlers/upstream.py).
+
+The app is a local tornado server that counts its connections, or a raw socket
+server where an app must misbehave. The gateway is the real GatewayHandler with its
+Hub login left out (prepare names the app): that part is tested end to end, with a
+real Hub, proxy and containers, in test_service_e2e.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from tornado import web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPResponse
+from tornado.httpserver import HTTPServer
+from tornado.iostream import IOStream
+from tornado.testing import bind_unused_port
+
+from remoteappmanager.docker.container import Container
+from remoteappmanager.handlers.gateway import GatewayHandler, gateway_routes
+from remoteappmanager.handlers.upstream import UpstreamPool
+
+from .conftest import wait_for
+
+URL_ID = "0123456789abcdef" * 2
+PREFIX = f"/user/alice/containers/{URL_ID}/"
+BINARY = {"Content-Type": "application/octet-stream"}
+
+
+class CountingServer(HTTPServer):
+    """An HTTP server that counts the connections it accepted, and those now closed."""
+
+    opened = closed = port = 0
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        self.opened += 1
+        super().handle_stream(stream, address)
+
+    def on_close(self, server_conn: object) -> None:
+        self.closed += 1
+        super().on_close(server_conn)
+
+    @property
+    def open(self) -> int:
+        return self.opened - self.closed
+
+
+class Echo(web.RequestHandler):
+    """What the app received: method, headers, body length and digest."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+    def answer(self) -> None:
+        self.write(
+            {
+                "method": self.request.method,
+                "headers": dict(self.request.headers.get_all()),
+                "length": len(self.request.body),
+                "sha256": hashlib.sha256(self.request.body).hexdigest(),
+            }
+        )
+
+    get = post = put = patch = delete = options = answer
+
+    def head(self) -> None:
+        self.set_header("X-Seen", "head")
+
+
+class Stream(web.RequestHandler):
+    """``?n=`` numbered chunks of 10 KB, each flushed on its own (chunked encoding)."""
+
+    async def get(self) -> None:
+        for i in range(int(self.get_argument("n"))):
+            self.write(chunk(i))
+            await self.flush()
+
+
+class Close(web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Connection", "close")  # no further request on this connection
+        self.write("bye")
+
+
+class Together(web.RequestHandler):
+    """Answers once ``?n=`` requests wait together, on as many connections."""
+
+    async def get(self) -> None:
+        waiting: list[asyncio.Future[None]] = self.settings["waiting"]
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiting.append(mine)
+        if len(waiting) == int(self.get_argument("n")):
+            for future in waiting:
+                future.set_result(None)
+        await mine
+        self.write("ok")
+
+
+class NoContent(web.RequestHandler):
+    def get(self) -> None:
+        self.set_status(204)
+
+
+class Hang(web.RequestHandler):
+    """``?first=1``: a first chunk, then nothing, until the gateway closes the connection."""
+
+    async def get(self) -> None:
+        self.gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.get_argument("first", ""):
+            self.write("first")
+            await self.flush()
+        await self.gone
+
+    def on_connection_close(self) -> None:
+        self.gone.set_result(None)
+
+
+def chunk(i: int) -> bytes:
+    return f"{i:09d}\n".encode() * 1000
+
+
+class OpenGateway(GatewayHandler):
+    """The gateway without its Hub login: every request is for the app of the settings."""
+
+    async def prepare(self) -> None:
+        self.container = self.settings["app"]
+
+
+def container_at(port: int) -> Container:
+    return Container(
+        id="c0ffee",
+        name="app",
+        image="app:latest",
+        state="running",
+        user="alice",
+        mapping_id="m",
+        url_id=URL_ID,
+        urlpath=PREFIX,
+        realm="test",
+        created_at=datetime.now(timezone.utc),
+        host_ip="127.0.0.1",
+        host_port=port,
+    )
+
+
+@dataclass
+class Gateway:
+    url: str
+    pool: UpstreamPool
+    server: CountingServer
+    client: AsyncHTTPClient = field(default_factory=AsyncHTTPClient)
+
+    async def fetch(self, path: str, **kwargs: Any) -> HTTPResponse:
+        return await self.client.fetch(self.url + path, raise_error=False, **kwargs)
+
+
+async def serve(app: web.Application | Callable[..., Awaitable[None]]) -> tuple[Any, int]:
+    """The app on a free local port: a tornado app, or a raw asyncio stream callback."""
+    sock, port = bind_unused_port()
+    if isinstance(app, web.Application):
+        server: Any = CountingServer(app)
+        server.add_sockets([sock])
+    else:
+        server = await asyncio.start_server(app, sock=sock)
+    return server, port
+
+
+GatewayTo = Callable[..., Awaitable[Gateway]]
+
+
+@pytest.fixture
+async def gateway_to() -> AsyncIterator[GatewayTo]:
+    """Starts gateways to the app on a port (with a pool of their own, or the one given)."""
+    started: list[Gateway] = []
+
+    async def start(port: int, pool: UpstreamPool | None = None) -> Gateway:
+        pool = pool or UpstreamPool()
+        routes = [(pattern, OpenGateway) for pattern, _ in gateway_routes("/user/alice/")]
+        server, gateway_port = await serve(
+            web.Application(routes, app=container_at(port), upstreams=pool)
+        )
+        started.append(Gateway(f"http://127.0.0.1:{gateway_port}{PREFIX}", pool, server))
+        return started[-1]
+
+    yield start
+    for gateway in started:
+        gateway.server.stop()
+        gateway.pool.close_idle()
+
+
+@pytest.fixture
+async def app() -> AsyncIterator[CountingServer]:
+    routes = [
+        (r".*/echo", Echo),
+        (r".*/stream", Stream),
+        (r".*/close", Close),
+        (r".*/empty", NoContent),
+        (r".*/together", Together),
+        (r".*/hang", Hang),
+    ]
+    server, port = await serve(web.Application(routes, waiting=[]))
+    server.port = port
+    yield server
+    server.stop()
+
+
+async def test_sequential_requests_share_one_connection(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    for method in ("GET", "HEAD", "GET", "DELETE", "OPTIONS"):
+        response = await gateway.fetch("echo", method=method)
+        assert response.code == 200
+    assert (await gateway.fetch("empty")).code == 204
+    assert (await gateway.fetch("echo")).code == 200
+    assert app.opened == 1
+
+
+async def test_a_connection_the_app_says_to_close_is_not_reused(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    for _ in range(3):
+        response = await gateway.fetch("close")
+        assert (response.code, response.body) == (200, b"bye")
+    await wait_for(lambda: app.open == 0, "connection closed by the gateway")
+    assert app.opened == 3
+
+
+async def test_the_credentials_never_reach_the_app(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    secrets = {"Cookie": "hub=secret", "Authorization": "token t", "X-XSRFToken": "x"}
+    response = await gateway.fetch("echo", headers={**secrets, "X-Kept": "yes"})
+    seen = json.loads(response.body)["headers"]
+    assert not {name.lower() for name in secrets} & {name.lower() for name in seen}
+    assert seen["X-Kept"] == "yes"
+    assert seen["Host"] == f"127.0.0.1:{app.port}"
+    assert seen["X-Forwarded-Host"] == gateway.url.split("/")[2]
+
+
+async def test_bodies_and_streamed_responses_arrive_whole(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    body = bytes(range(256)) * 4096  # 1 MiB
+    for method in ("POST", "PUT", "PATCH"):
+        response = await gateway.fetch("echo", method=method, body=body, headers=BINARY)
+        seen = json.loads(response.body)
+        assert (seen["method"], seen["length"]) == (method, len(body))
+        assert seen["sha256"] == hashlib.sha256(body).hexdigest()
+    empty = json.loads((await gateway.fetch("echo", method="POST", body=b"", headers=BINARY)).body)
+    assert empty["length"] == 0
+    response = await gateway.fetch("stream?n=200")
+    assert response.body == b"".join(chunk(i) for i in range(200))
+    pieces: list[bytes] = []
+    await gateway.fetch("stream?n=50", streaming_callback=pieces.append)
+    assert b"".join(pieces) == b"".join(chunk(i) for i in range(50))
+    assert app.opened == 1
+
+
+async def test_an_idle_connection_is_closed_after_idle_seconds(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port, UpstreamPool(idle_seconds=0.1))
+    assert (await gateway.fetch("echo")).code == 200
+    await wait_for(lambda: app.closed == 1, "idle connection closed")
+    assert (await gateway.fetch("echo")).code == 200
+    assert app.opened == 2
+
+
+async def test_no_more_than_max_idle_connections_are_kept(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port, UpstreamPool(max_idle=2))
+    responses = await asyncio.gather(*(gateway.fetch("together?n=5") for _ in range(5)))
+    assert {response.code for response in responses} == {200}
+    assert app.opened == 5
+    await wait_for(lambda: app.open == 2, "connections beyond max_idle closed")
+    gateway.pool.close_idle()  # a container changed
+    await wait_for(lambda: app.open == 0, "idle connections closed")
+
+
+async def test_an_idle_connection_the_app_closed_is_not_used(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    assert (await gateway.fetch("echo")).code == 200
+    await app.close_all_connections()
+    # A POST is never sent twice: it succeeds only if the closed one was left alone.
+    response = await gateway.fetch("echo", method="POST", body=b"x")
+    assert response.code == 200
+    assert app.opened == 2
+
+
+async def test_a_request_on_a_connection_the_app_just_closed_is_sent_again_if_idempotent(
+    gateway_to: GatewayTo,
+) -> None:
+    """The app closes a kept-alive connection as the next request arrives on it."""
+    received: list[bytes] = []
+
+    async def one_answer_per_connection(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        for answer in (True, False):
+            request = await reader.readuntil(b"\r\n\r\n")
+            received.append(request.split(b" ", 1)[0])
+            if "Content-Length" in request.decode():
+                await reader.readexactly(int(request.split(b"Content-Length: ")[1].split()[0]))
+            if answer:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        writer.close()
+
+    server, port = await serve(one_answer_per_connection)
+    gateway = await gateway_to(port)
+    assert (await gateway.fetch("x")).body == b"ok"
+    assert (await gateway.fetch("x")).body == b"ok"  # sent again, on a new connection
+    assert received == [b"GET", b"GET", b"GET"]
+    received.clear()
+    assert (await gateway.fetch("x", method="POST", body=b"once")).code == 502
+    assert received == [b"POST"]  # never twice: the app may have acted on it
+    server.close()
+
+
+async def test_a_response_cut_short_reaches_the_client_cut_short(gateway_to: GatewayTo) -> None:
+    async def half_a_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345")
+        await writer.drain()
+        writer.close()
+
+    server, port = await serve(half_a_body)
+    gateway = await gateway_to(port)
+    with pytest.raises(HTTPClientError, match="Connection closed"):  # not a whole response
+        await gateway.fetch("x")
+    server.close()
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["before-headers", "mid-body"])
+async def test_a_client_going_away_closes_the_apps_connection(
+    app: CountingServer, gateway_to: GatewayTo, first: bool
+) -> None:
+    gateway = await gateway_to(app.port)
+    host, port = gateway.url.split("/")[2].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"GET {PREFIX}hang?first={'1' if first else ''} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    )
+    await wait_for(lambda: app.opened == 1, "request at the app")
+    if first:
+        await reader.readuntil(b"first")
+    writer.close()
+    await wait_for(lambda: app.open == 0, "the app's connection closed")
+    assert (await gateway.fetch("echo")).code == 200  # and not back in the pool
+    assert app.opened == 2
