@@ -4,7 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint images demo clean
+NODE_STAMP := node_modules/.package-lock.json
+DASHBOARD := remoteappmanager/static/dashboard/index.html
+FRONTEND_SOURCES := $(shell find frontend -type f)
+
+.PHONY: test lint images frontend demo clean
 
 # The virtual environment, reinstalled when the package's metadata changes.
 $(STAMP): pyproject.toml setup.py
@@ -13,15 +17,23 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-test: $(STAMP) node_modules/.package-lock.json
+test: $(STAMP) $(DASHBOARD)
 	$(BIN)/ruff check remoteappmanager tests bench
 	$(BIN)/ruff format --check remoteappmanager tests bench
 	$(BIN)/mypy
+	npm test --silent
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# configurable-http-proxy, which the JupyterHub of the tests starts (package-lock.json).
-node_modules/.package-lock.json: package-lock.json
+# Node tools from package-lock.json: Vite, vitest, Vue, and configurable-http-proxy
+# (which the JupyterHub of the tests and of the demo starts).
+$(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+
+# The dashboards, built by Vite into the package's static files.
+$(DASHBOARD): $(NODE_STAMP) $(FRONTEND_SOURCES)
+	npm run --silent build
+
+frontend: $(DASHBOARD)
 
 # The demo application images (seconds; Docker's build cache makes reruns instant).
 images:
@@ -37,4 +49,4 @@ demo:
 	@exit 1
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules remoteappmanager/static/dashboard

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from tornado import web
 from tornado.httpserver import HTTPServer
-from traitlets import Bool, Dict, Unicode, default, validate
+from traitlets import Bool, Dict, List, Unicode, default, validate
 from traitlets.config import Application
 
 from . import __version__
@@ -28,7 +28,7 @@ from .errors import RemoteAppError
 from .services.activity import ActivityReporter
 from .services.catalogue import ensure_user
 from .services.containers import ContainerService
-from .services.policy import GrantPolicy, Volume
+from .services.policy import GrantPolicy
 
 
 def jupyterhub_version() -> str:
@@ -106,6 +106,13 @@ class RemoteAppManager(Application):
         their service starts (with no grants but the demo applications).""",
     ).tag(config=True)
 
+    admin_groups = List(
+        Unicode(),
+        help="""Members of these JupyterHub groups are administrators here, besides the
+        users the Hub itself says are admins. Checked at every admin request (the Hub's
+        answer is cached for a minute).""",
+    ).tag(config=True)
+
     demo_applications = Dict(
         help="""Applications granted to every user when their service starts, as
         {image: policy options}, e.g. {"simphony/paraview": {"allow_home": True,
@@ -165,10 +172,7 @@ class RemoteAppManager(Application):
         if not self.user or not (self.auto_user_creation or self.demo_applications):
             return
         demo = {
-            image: GrantPolicy(
-                **{key: value for key, value in options.items() if key != "volume"},
-                volume=Volume.parse(options["volume"]) if options.get("volume") else None,
-            )
+            image: GrantPolicy.from_json(options)
             for image, options in self.demo_applications.items()
         }
         ensure_user(self.database, self.user, demo, create=self.auto_user_creation)
@@ -179,7 +183,7 @@ class RemoteAppManager(Application):
 
         from .handlers.api import api_routes
         from .handlers.gateway import gateway_routes
-        from .handlers.pages import HomeHandler
+        from .handlers.pages import page_routes
 
         # The one instance: the Hub's callback handler finds it with HubOAuth.instance().
         hub_auth = HubOAuth.instance(parent=self, base_url=self.base_url, cache_max_age=60)
@@ -188,13 +192,16 @@ class RemoteAppManager(Application):
             (rf"{self.base_url}oauth_callback", HubOAuthCallbackHandler),
             *api_routes(self.base_url),
             *gateway_routes(self.base_url),
-            (rf"{self.base_url}?", HomeHandler),
+            *page_routes(self.base_url),
         ]
         settings = {
             "hub_auth": hub_auth,
             "owner": self.user,
             "base_url": self.base_url,
             "container_service": self.container_service,
+            "database": self.database,
+            "hub_url": f"{self.container_service.hub_prefix.rstrip('/')}/hub/",
+            "admin_groups": frozenset(self.admin_groups),
             "activity": ActivityReporter(parent=self),
             "log": self.log,
             "cookie_secret": os.urandom(32),

@@ -3,8 +3,9 @@ services, Docker.
 
 `running_site` makes the app database (alice and bob with the demo web app, alice also
 with the demo desktop, the desktop a demo application for everyone), starts a Hub
-with ``deploy/jupyterhub_config.py``, and removes every container of its realm at
-the end.
+with ``deploy/jupyterhub_config.py`` (``admin`` an admin of the Hub, ``olga`` in the
+group ``operators`` that the services take for administrators), and removes every
+container of its realm at the end.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, ROOT
 from .hub import Hub, login, open_server
 
 HUB_CONFIG = f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n"
+# The site's administrators: "admin" by the Hub's own flag, "olga" by a group.
+SITE_HUB_CONFIG = (
+    HUB_CONFIG
+    + 'c.Authenticator.admin_users = {"admin"}\n'
+    + 'c.JupyterHub.load_groups = {"operators": {"users": ["olga"]}}\n'
+)
 
 
 class Site:
@@ -44,7 +51,7 @@ class Site:
     def restart_hub(self) -> None:
         """Stop the Hub (and with it the users' services) and start it again."""
         self.hub.stop()
-        self.hub = Hub.start(self.hub.workdir, HUB_CONFIG, env=self.env)
+        self.hub = Hub.start(self.hub.workdir, SITE_HUB_CONFIG, env=self.env)
         self.sessions.clear()
 
     def session(self, user: str) -> requests.Session:
@@ -100,6 +107,7 @@ def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
         f"c.ContainerService.realm = {realm!r}\n"
         "c.ActivityReporter.interval = 0\n"
         "c.RouteTable.reconcile_interval = 1\n"
+        'c.RemoteAppManager.admin_groups = ["operators"]\n'
         f"c.RemoteAppManager.demo_applications = {{{DEMO_DESKTOP!r}: {{}}}}\n"
     )
     env = {
@@ -107,7 +115,7 @@ def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
         "REMOTEAPPMANAGER_WORKSPACES": str(workdir / "workspaces"),
         "REMOTEAPPMANAGER_CONFIG": str(service_config),
     }
-    hub = Hub.start(workdir, HUB_CONFIG, env=env)
+    hub = Hub.start(workdir, SITE_HUB_CONFIG, env=env)
     site = Site(hub, realm, mapping_ids, env)
     try:
         yield site

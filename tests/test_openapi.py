@@ -1,14 +1,31 @@
 """openapi.yaml against the code: the routes, the handlers' methods and the JSON shapes.
 
 Fast: no network, no Docker, no database. The JSON samples come from the real
-serializers (``handlers/api/serialize.py``) and the real error writer.
+serializers (``handlers/api/serialize.py``), fed in-memory model objects, and from the
+real error writer. The query parameters a handler reads are read from its code.
+
+Some answers are composed by the handlers themselves (a user with their grants, the
+stats, what a removal took away), and statuses, ``Location`` and the fields a body may
+have are the handlers' doing too. For those, the real routes and handlers answer
+requests through tornado with their seams replaced: `RecordedConnection` stands for
+the HTTP connection, `FakeSite` for the database, the Docker engine and the
+administration service, and the Hub's login is skipped, the owner being an
+administrator (the admin check itself is tested end to end in ``test_admin_api.py``).
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import inspect
 import json
+import logging
 import re
 import secrets
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,20 +35,39 @@ import pytest
 import yaml
 from tornado import httputil, web
 
+from remoteappmanager.db import models
 from remoteappmanager.docker.container import Container
-from remoteappmanager.docker.image import ImageInfo
-from remoteappmanager.errors import NotFound
+from remoteappmanager.docker.image import APP_TYPES, ImageInfo
+from remoteappmanager.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    RequestError,
+    Unavailable,
+)
 from remoteappmanager.handlers.api import NotFoundHandler, api_routes
-from remoteappmanager.handlers.api.serialize import application_json, container_json
-from remoteappmanager.services.policy import GrantPolicy, Volume
+from remoteappmanager.handlers.api.admin.base import MAX_PAGE
+from remoteappmanager.handlers.api.serialize import (
+    admin_application_json,
+    admin_user_json,
+    application_json,
+    audit_json,
+    container_json,
+    grant_json,
+)
+from remoteappmanager.services.audit import ACTIONS
+from remoteappmanager.services.policy import POLICY_FIELDS, VOLUME_MODES, GrantPolicy, Volume
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "remoteappmanager/handlers/api/openapi.yaml"
-PREFIX = "/user/alice/"
+OWNER = "alice"
+PREFIX = f"/user/{OWNER}/"
 SERVER_URL = "/user/{name}/api/v1"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+WRITES = ("post", "put", "patch", "delete")
 ERROR_STATUSES = {400, 403, 404, 409, 413, 415, 502, 503}
 GROUP = re.compile(r"\((?:[^()\\]|\\.)*\)")
 PARAMETER = re.compile(r"\{([^{}/]+)\}")
+CREATED = datetime(2024, 5, 1, 12, 0)  # naive UTC, as the database keeps times
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +116,24 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+def parameters_of(spec: dict[str, Any], path: str, operation: dict[str, Any]) -> list[Any]:
+    return [
+        resolve(spec, parameter)
+        for parameter in [
+            *spec["paths"][path].get("parameters", []),
+            *operation.get("parameters", []),
+        ]
+    ]
+
+
+def url_of(spec: dict[str, Any], path: str, operation: dict[str, Any]) -> str:
+    """The path with each path parameter's example put in."""
+    examples = {
+        p["name"]: p["example"] for p in parameters_of(spec, path, operation) if p["in"] == "path"
+    }
+    return PARAMETER.sub(lambda match: str(examples[match[1]]), path)
+
+
 # -- the document --
 
 
@@ -98,6 +152,9 @@ def test_is_an_openapi_3_1_document(spec: dict[str, Any]) -> None:
             assert set(requirement) <= set(schemes), f"{method} {path}"
     ids = [operation["operationId"] for _, _, operation in operations(spec)]
     assert len(ids) == len(set(ids))
+    declared = [tag["name"] for tag in spec["tags"]]
+    used = {tag for _, _, operation in operations(spec) for tag in operation["tags"]}
+    assert len(declared) == len(set(declared)) and set(declared) == used
 
 
 def test_every_ref_resolves(spec: dict[str, Any]) -> None:
@@ -112,20 +169,44 @@ def test_component_schemas(spec: dict[str, Any]) -> None:
     assert {"Application", "Policy", "Configurable", "Container", "Error"} <= set(schemas)
     for name, schema in schemas.items():
         assert set(schema.get("required", [])) <= set(schema.get("properties", {})), name
+    # A user's details are the user as listed, and more.
+    listed = schemas["AdminUser"]["properties"]
+    details = schemas["AdminUserDetails"]["properties"]
+    assert {key: details[key] for key in listed} == listed
+    # A policy is given as it is sent, every field optional.
+    sent, given = schemas["GrantPolicy"], schemas["GrantPolicyInput"]
+    assert "required" not in given and given["additionalProperties"] is False
+    for key, each in sent["properties"].items():
+        assert each["type"] == given["properties"][key]["type"], key
+        assert each.get("pattern") == given["properties"][key].get("pattern"), key
+
+
+def test_the_spec_names_what_the_code_allows(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["AuditEntry"]["properties"]["action"]["enum"]) == ACTIONS
+    assert set(schemas["GrantPolicy"]["properties"]) == POLICY_FIELDS
+    assert set(schemas["GrantPolicyInput"]["properties"]) == POLICY_FIELDS
+    volume = schemas["Policy"]["properties"]["volume"]["anyOf"][0]
+    assert tuple(volume["properties"]["mode"]["enum"]) == VOLUME_MODES
+    for name in ("Application", "ApplicationLabels", "AdminImage"):
+        assert tuple(schemas[name]["properties"]["type"]["enum"]) == APP_TYPES, name
+    limit = spec["components"]["parameters"]["limit"]["schema"]
+    assert (limit["minimum"], limit["maximum"]) == (1, MAX_PAGE)
+    for path, _, operation in operations(spec):
+        page = operation["responses"].get("200", {}).get("content", {})
+        schema = page.get("application/json", {}).get("schema", {})
+        if "limit" in schema.get("properties", {}):
+            assert schema["properties"]["limit"]["maximum"] == MAX_PAGE, path
 
 
 def test_path_parameters_are_declared(spec: dict[str, Any]) -> None:
     for path, method, operation in operations(spec):
-        declared = [
-            resolve(spec, parameter)
-            for parameter in [
-                *spec["paths"][path].get("parameters", []),
-                *operation.get("parameters", []),
-            ]
-        ]
+        declared = parameters_of(spec, path, operation)
         in_path = {p["name"] for p in declared if p["in"] == "path"}
         assert in_path == set(PARAMETER.findall(path)), f"{method} {path}"
         assert all(p["required"] for p in declared if p["in"] == "path")
+        # The examples make the URLs the tests below request.
+        assert all("example" in p for p in declared if p["in"] == "path"), f"{method} {path}"
 
 
 def test_errors_use_the_error_schema(spec: dict[str, Any]) -> None:
@@ -136,6 +217,26 @@ def test_errors_use_the_error_schema(spec: dict[str, Any]) -> None:
             assert int(status) in ERROR_STATUSES, f"{method} {path}: {status}"
             schema = resolve(spec, response)["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Error"}, f"{method} {path} {status}"
+
+
+def test_admin_operations_say_who_may_call_them(spec: dict[str, Any]) -> None:
+    assert "c.RemoteAppManager.admin_groups" in spec["info"]["description"]
+    admin = [(p, m, o) for p, m, o in operations(spec) if p.startswith("/admin/")]
+    assert admin
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        is_admin = path.startswith("/admin/")
+        assert all(tag.startswith("admin-") == is_admin for tag in operation["tags"]), where
+        if is_admin:
+            description = operation["description"]
+            assert description.startswith("Administrators only"), where
+            assert "c.RemoteAppManager.admin_groups" in description, where
+            assert "checked on every request" in description and "403" in description, where
+            forbidden = operation["responses"]["403"]
+            assert forbidden == {"$ref": "#/components/responses/AdminForbidden"}, where
+        if method in WRITES:  # a cookie alone does not write
+            assert {"hubCookie": [], "xsrfHeader": []} in operation["security"], where
+            assert {"hubCookie": []} not in operation["security"], where
 
 
 # -- the routes --
@@ -193,7 +294,64 @@ def test_the_catch_all_comes_last() -> None:
     assert NotFoundHandler not in [handler for _, handler in routes[:-1]]
 
 
-# -- the JSON shapes --
+QUERY_READERS = {"get_query_argument", "get_query_arguments", "get_argument", "integer_argument"}
+
+
+def query_arguments(handler: type, method: str) -> dict[str, Any]:
+    """The query arguments ``handler.method`` reads, by name, with their default (None
+    when the code gives none), found in its code and in the code of the handler's own
+    methods that it calls (as ``self.page()``)."""
+    found: dict[str, Any] = {}
+    visited: set[str] = set()
+
+    def ours(function: Any) -> bool:  # not tornado's, say
+        return inspect.isfunction(function) and function.__module__.startswith("remoteappmanager.")
+
+    def visit(name: str) -> None:
+        visited.add(name)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(handler, name))))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self"
+            ):
+                continue
+            called = node.func.attr
+            if called in QUERY_READERS:
+                if node.args and isinstance(node.args[0], ast.Constant):
+                    default = node.args[1] if len(node.args) > 1 else None
+                    found[node.args[0].value] = (
+                        default.value if isinstance(default, ast.Constant) else None
+                    )
+            elif called not in visited and ours(getattr(handler, called, None)):
+                visit(called)
+
+    visit(method)
+    return found
+
+
+def test_query_parameters_match_the_handlers(spec: dict[str, Any]) -> None:
+    by_skeleton = {PARAMETER.sub("{}", path): path for path in spec["paths"]}
+    read_somewhere = set()
+    for skeleton, handler in route_templates().items():
+        path = by_skeleton[skeleton]
+        for method in handler_methods(handler):
+            where = f"{method.upper()} {path}"
+            operation = spec["paths"][path][method]
+            declared = {
+                p["name"]: p for p in parameters_of(spec, path, operation) if p["in"] == "query"
+            }
+            read = query_arguments(handler, method)
+            read_somewhere |= set(read)
+            assert set(read) == set(declared), where
+            for name, default in read.items():
+                assert declared[name]["schema"].get("default") == default, f"{where} {name}"
+    assert read_somewhere == {"q", "offset", "limit", "user", "application_id"}
+
+
+# -- sample objects, as the database and the Docker engine give them --
 
 
 def sample_container(mapping_id: str) -> Container:
@@ -226,27 +384,324 @@ def sample_image(env_keys: set[str]) -> ImageInfo:
     )
 
 
-@pytest.fixture(scope="module")
-def samples() -> dict[str, list[Any]]:
-    """Real serializer output, by the component schema it must match."""
+def sample_grant(
+    user: models.User, application: models.Application, policy: GrantPolicy
+) -> models.Accounting:
+    return models.Accounting(
+        mapping_id=secrets.token_hex(16),
+        user=user,
+        application=application,
+        application_id=application.id,  # a new object has it only once flushed
+        policy=policy.to_model(),
+        created_at=CREATED,
+    )
+
+
+RICH_POLICY = GrantPolicy(
+    allow_home=True,
+    allow_view=True,
+    allow_startup_data=True,
+    volume=Volume("/srv/data", "/data", "rw"),
+    app_license="licence",
+)
+
+
+class FakeSession:
+    """Answers a handler's queries with fixed model objects: ``scalars`` with those of
+    the model queried, ``get`` with the first of the model, ``scalar`` with ``scalar``."""
+
+    def __init__(self, objects: list[Any], scalar: Any) -> None:
+        self.objects = objects
+        self.scalar_value = scalar
+
+    def scalar(self, query: Any) -> Any:
+        return self.scalar_value
+
+    def scalars(self, query: Any) -> Rows:
+        return Rows(self.of(query.column_descriptions[0]["entity"]))
+
+    def get(self, model: type, key: Any) -> Any:
+        return self.of(model)[0]
+
+    def of(self, model: type) -> list[Any]:
+        return [each for each in self.objects if isinstance(each, model)]
+
+
+@dataclass
+class Rows:
+    found: list[Any]
+
+    def all(self) -> list[Any]:
+        return self.found
+
+
+class FakeDatabase:
+    def __init__(self, session: FakeSession) -> None:
+        self.session = session
+
+    @contextmanager
+    def transaction(self, readonly: bool = False) -> Iterator[FakeSession]:
+        yield self.session
+
+
+class FakeContainers:
+    """The `ContainerService` calls of the admin handlers: one running container."""
+
+    def __init__(self, container: Container, image: ImageInfo) -> None:
+        self.container = container
+        self.image = image
+
+    async def engine_images(self) -> list[ImageInfo]:
+        return [self.image, replace(self.image, name="demo/other:2", ui_name=None)]
+
+    async def list_all(self) -> list[Container]:
+        return [self.container]
+
+    async def list_for_user(self, user: str) -> list[Container]:
+        return [self.container]
+
+    async def list_by_grant(self, mapping_id: str) -> list[Container]:
+        return [self.container]
+
+    async def images_named(self, names: list[str]) -> list[ImageInfo]:
+        return [replace(self.image, name=name) for name in names]
+
+
+class FakeAdministration:
+    """The `Administration` calls of the admin handlers, each a success."""
+
+    def __init__(self, site: FakeSite) -> None:
+        self.site = site
+
+    def create_user(self, name: str) -> None:
+        pass
+
+    async def remove_user(self, name: str) -> tuple[int, int]:
+        return 2, 1
+
+    async def create_application(self, image: str, *args: Any, **kwargs: Any) -> int:
+        return self.site.application.id
+
+    def describe_application(self, *args: Any) -> None:
+        pass
+
+    async def remove_application(self, image: str) -> tuple[int, int]:
+        return 1, 1
+
+    def grant(self, image: str, user: str, policy: GrantPolicy) -> tuple[str, bool]:
+        return self.site.grant.mapping_id, not self.site.granted_already
+
+    async def set_policy(self, mapping_id: str, policy: GrantPolicy) -> int:
+        return 1
+
+    async def remove_grant(self, mapping_id: str) -> int:
+        return 1
+
+    async def stop_container(self, url_id: str) -> Container:
+        return self.site.container
+
+
+class FakeSite:
+    """One user with one grant of one application, running; and the audit log.
+    ``granted_already``: granting finds the grant asked for exists."""
+
+    def __init__(self, granted_already: bool = False) -> None:
+        self.granted_already = granted_already
+        self.user = models.User(id=1, name=OWNER, created_at=CREATED)
+        self.application = models.Application(
+            id=3, image="demo/desktop:latest", display_name=None, created_at=CREATED
+        )
+        self.grant = sample_grant(self.user, self.application, RICH_POLICY)
+        self.container = sample_container(self.grant.mapping_id)
+        self.entries = [
+            models.AuditEntry(
+                id=2,
+                at=CREATED,
+                actor="admin",
+                action="grant.create",
+                target=self.grant.mapping_id,
+                details=json.dumps({"user": OWNER, "policy": RICH_POLICY.to_json()}),
+            ),
+            models.AuditEntry(
+                id=1, at=CREATED, actor=OWNER, action="user.create", target=OWNER, details=None
+            ),
+        ]
+
+    def services(self, counting: bool = False) -> dict[str, Any]:
+        """The handlers' settings; ``counting``: the database's scalar queries count."""
+        objects = [self.user, self.application, self.grant, *self.entries]
+        session = FakeSession(objects, scalar=7 if counting else self.user)
+        return {
+            "database": FakeDatabase(session),
+            "container_service": FakeContainers(self.container, sample_image(set())),
+            "administration": FakeAdministration(self),
+        }
+
+
+class Unreachable:
+    """Stands for every service: a handler that gets this far checked its input."""
+
+    MESSAGE = "the test's services are out of reach"
+
+    def __getattr__(self, name: str) -> Any:
+        raise Unavailable(self.MESSAGE)
+
+
+UNREACHABLE = {name: Unreachable() for name in ("database", "container_service", "administration")}
+
+
+# -- requests to the real routes --
+
+
+class RecordedConnection:
+    """Tornado's HTTP connection, keeping the response instead of sending it."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers = httputil.HTTPHeaders()
+        self.body = b""
+        self.finished = asyncio.Event()
+
+    def set_close_callback(self, callback: Any) -> None:
+        pass
+
+    def write_headers(
+        self, start_line: Any, headers: httputil.HTTPHeaders, chunk: bytes | None = None
+    ) -> asyncio.Future[None]:
+        self.status = start_line.code
+        self.headers = headers
+        return self.write(chunk or b"")
+
+    def write(self, chunk: bytes) -> asyncio.Future[None]:
+        self.body += chunk
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    def finish(self) -> None:
+        self.finished.set()
+
+
+def logged_in(handler: type) -> type:
+    """The handler with the owner, an administrator, logged in (the Hub is not asked),
+    its administration service from the settings, and the fields its body may have
+    recorded in ``settings["accepted"]``."""
+
+    class LoggedIn(handler):
+        async def prepare(self) -> None:
+            self.current_user = {"name": OWNER, "admin": True, "groups": []}
+
+        @property
+        def administration(self) -> Any:
+            return self.settings["administration"]
+
+        def json_body(self, allowed: set[str]) -> dict[str, Any]:
+            self.settings["accepted"].append(allowed)
+            return super().json_body(allowed)
+
+    LoggedIn.__name__ = handler.__name__
+    return LoggedIn
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: httputil.HTTPHeaders
+    body: bytes
+    accepted: list[set[str]]
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def went_on_to_the_services(self) -> bool:
+        return self.status == 503 and self.json["error"]["message"] == Unreachable.MESSAGE
+
+
+async def call(method: str, path: str, services: dict[str, Any], body: Any = None) -> Answer:
+    """``method`` on ``path`` (under the API) through the real routes and handlers."""
+    routes = [
+        (pattern, handler if handler is NotFoundHandler else logged_in(handler))
+        for pattern, handler in api_routes(PREFIX)
+    ]
+    settings = {"log": logging.getLogger(__name__), "owner": OWNER, "accepted": [], **services}
+    application = web.Application(routes, **settings)
+    connection = RecordedConnection()
+    headers = httputil.HTTPHeaders({"Host": "hub.example"})
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    request = httputil.HTTPServerRequest(
+        start_line=httputil.RequestStartLine(method, f"{PREFIX}api/v1{path}", "HTTP/1.1"),
+        headers=headers,
+        body=b"" if body is None else json.dumps(body).encode(),
+        connection=connection,
+    )
+    application(request)
+    await asyncio.wait_for(connection.finished.wait(), timeout=10)
+    return Answer(connection.status, connection.headers, connection.body, settings["accepted"])
+
+
+# -- the JSON shapes --
+
+
+@pytest.fixture
+async def samples() -> dict[str, list[Any]]:
+    """Real serializer output, by the component schema it must match; and what the
+    handlers compose themselves, as they send it."""
+    site = FakeSite()
     containers = [container_json(sample_container(secrets.token_hex(16)))]
     everything = sample_image({"x11-width", "x11-height", "x11-depth", "startupdata"})
     applications = [
         application_json("a" * 32, sample_image(set()), GrantPolicy(), None),
-        application_json(
-            "b" * 32,
-            everything,
-            GrantPolicy(
-                allow_home=True,
-                allow_view=True,
-                allow_startup_data=True,
-                volume=Volume("/srv/data", "/data", "rw"),
-                app_license="licence",
-            ),
-            sample_container("b" * 32),
-        ),
+        application_json("b" * 32, everything, RICH_POLICY, sample_container("b" * 32)),
     ]
-    return {"Container": containers, "Application": applications}
+    described = models.Application(
+        id=4,
+        image="demo/viewer:1",
+        display_name="Results viewer",
+        description="Plots the results of a run.",
+        created_at=CREATED,
+    )
+    gone = models.Application(
+        id=5, image="demo/gone:1", display_name=None, description=None, created_at=CREATED
+    )
+    plain_grant = sample_grant(site.user, described, GrantPolicy())
+    serialized = {
+        "Container": containers,
+        "Application": applications,
+        "AdminUser": [
+            admin_user_json(site.user, 2, 1),
+            admin_user_json(models.User(name="bob", created_at=CREATED), 0, 0),
+        ],
+        "AdminApplication": [
+            admin_application_json(
+                described,
+                sample_image(set()).with_overrides(described.display_name, described.description),
+                1,
+            ),
+            admin_application_json(gone, ImageInfo.missing(gone.image), 0),
+        ],
+        "Grant": [grant_json(site.grant, site.container), grant_json(plain_grant, None)],
+        "AuditEntry": [audit_json(entry) for entry in site.entries],
+    }
+
+    async def sent(method: str, path: str, counting: bool = False) -> Any:
+        answer = await call(method, path, site.services(counting))
+        assert answer.status == 200, (method, path, answer.body)
+        return answer.json
+
+    composed = {
+        "AdminUserDetails": [await sent("GET", f"/admin/users/{OWNER}")],
+        "Stats": [await sent("GET", "/admin/stats", counting=True)],
+        "Removal": [
+            await sent("DELETE", f"/admin/users/{OWNER}"),
+            await sent("DELETE", f"/admin/applications/{site.application.id}"),
+        ],
+        "GrantRemoval": [await sent("DELETE", f"/admin/grants/{site.grant.mapping_id}")],
+        "AdminImage": (await sent("GET", "/admin/images"))["items"],
+    }
+    return {**serialized, **composed}
 
 
 def error_sample(status: int, error: Exception) -> Any:
@@ -307,8 +762,19 @@ class ShapeChecker:
             ), f"{where}: {value!r} is not {allowed}"
         if "enum" in schema:
             assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
-        if "pattern" in schema and isinstance(value, str):
-            assert re.search(schema["pattern"], value), f"{where}: {value!r} !~ {schema['pattern']}"
+        if isinstance(value, str):
+            if "pattern" in schema:
+                assert re.search(schema["pattern"], value), (
+                    f"{where}: {value!r} !~ {schema['pattern']}"
+                )
+            assert schema.get("minLength", 0) <= len(value), f"{where}: {value!r} too short"
+            assert len(value) <= schema.get("maxLength", len(value)), f"{where}: too long"
+            if schema.get("format") == "date-time":  # with its time zone: UTC says so
+                assert datetime.fromisoformat(value).tzinfo, f"{where}: {value!r}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            assert schema.get("minimum", value) <= value <= schema.get("maximum", value), (
+                f"{where}: {value} out of range"
+            )
         if isinstance(value, dict) and "properties" in schema:
             properties = schema["properties"]
             assert set(schema.get("required", [])) <= set(value), (
@@ -337,18 +803,28 @@ def response_schemas(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
+LIST = {"items"}
+PAGE = {"items", "total", "offset", "limit"}
+
+
 def test_success_responses_match_the_serializers(
     spec: dict[str, Any], samples: dict[str, list[Any]]
 ) -> None:
     checker = ShapeChecker(spec)
     schemas = response_schemas(spec)
-    assert len(schemas) == 6  # GET x4, and POST containers 200 and 201
+    # 6 of the user API: GET x4, and POST containers 200 and 201. 19 of the admin API:
+    # GET x10; POST users, applications and grants 201, POST grants 200 too; PATCH
+    # applications and grants; DELETE users, applications and grants (the DELETE of a
+    # container is a 204, without a body).
+    assert len(schemas) == 6 + 19
     for where, schema in schemas:
-        if schema.get("type") == "object":  # a list: {"items": [...]}
-            assert set(schema["properties"]) == set(schema["required"]) == {"items"}, where
+        if schema.get("type") == "object":  # a list {"items": [...]} or a page of one
+            assert set(schema["properties"]) == set(schema["required"]) in (LIST, PAGE), where
             name = schema["properties"]["items"]["items"]["$ref"].rpartition("/")[2]
             assert name in samples, f"{where}: no serializer for {name}"
-            checker.check(schema, {"items": samples[name]}, where)
+            items = samples[name]
+            value = {"items": items, "total": len(items), "offset": 0, "limit": 100}
+            checker.check(schema, {key: value[key] for key in schema["properties"]}, where)
         else:
             name = schema["$ref"].rpartition("/")[2]
             assert name in samples, f"{where}: no serializer for {name}"
@@ -356,14 +832,34 @@ def test_success_responses_match_the_serializers(
                 checker.check(schema, value, where)
     components = spec["components"]["schemas"]
     # Every key the code sends is described, every described key is sent, and every
-    # key of Application, Policy and Container is always there (Configurable's
-    # minimum and maximum belong to resolution only).
-    assert set(checker.keys_seen) == {"Application", "Policy", "Configurable", "Container"}
+    # key of every schema sent is always there (but Configurable's minimum and maximum,
+    # which belong to resolution only). Error is checked below, and GrantPolicyInput,
+    # which is only received, with the request bodies.
+    assert set(checker.keys_seen) == set(components) - {"Error", "GrantPolicyInput"}
     for name, keys in checker.keys_seen.items():
         assert keys == set(components[name]["properties"]), name
-    for name in ("Application", "Policy", "Container"):
-        assert set(components[name]["required"]) == set(components[name]["properties"]), name
+        if name != "Configurable":
+            assert set(components[name]["required"]) == keys, name
     assert components["Configurable"]["required"] == ["name"]
+
+
+def test_examples_match_their_schemas(spec: dict[str, Any]) -> None:
+    checker = ShapeChecker(spec)
+    checked = 0
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            media = resolve(spec, response).get("content", {}).get("application/json", {})
+            for name, example in media.get("examples", {}).items():
+                checker.check(media["schema"], example["value"], f"{method} {path} {status} {name}")
+                checked += 1
+        for parameter in parameters_of(spec, path, operation):
+            if "example" in parameter:
+                checker.check(parameter["schema"], parameter["example"], parameter["name"])
+    for name, schema in spec["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            checker.check({"$ref": f"#/components/schemas/{name}"}, example, name)
+            checked += 1
+    assert checked >= 5
 
 
 def test_the_201_and_200_of_a_start_send_location(spec: dict[str, Any]) -> None:
@@ -373,9 +869,61 @@ def test_the_201_and_200_of_a_start_send_location(spec: dict[str, Any]) -> None:
     assert set(spec["paths"]["/containers/{url_id}"]["delete"]["responses"]) >= {"204"}
 
 
+# Operations the fakes cannot answer: the user list's query gives rows of (user, number
+# of grants). Its items are AdminUser, checked above as the serializer sends them.
+NOT_RUN = {("get", "/admin/users")}
+COUNTING = {"/admin/stats", "/admin/audit"}  # what their database queries give are counts
+
+
+async def test_admin_operations_answer_as_documented(spec: dict[str, Any]) -> None:
+    checker = ShapeChecker(spec)
+    gettable = {PARAMETER.sub("{}", path) for path, item in spec["paths"].items() if "get" in item}
+    run = 0
+    for path, method, operation in operations(spec):
+        if not path.startswith("/admin/") or (method, path) in NOT_RUN:
+            continue
+        where = f"{method.upper()} {path}"
+        body = None
+        if "requestBody" in operation:
+            examples = operation["requestBody"]["content"]["application/json"]["examples"]
+            body = next(iter(examples.values()))["value"]
+        url = url_of(spec, path, operation)
+        statuses = set()
+        for site in (FakeSite(), FakeSite(granted_already=True)):
+            answer = await call(method.upper(), url, site.services(path in COUNTING), body)
+            statuses.add(str(answer.status))
+            assert 200 <= answer.status < 300, f"{where}: {answer.status} {answer.body!r}"
+            assert str(answer.status) in operation["responses"], f"{where}: {answer.status}"
+            documented = resolve(spec, operation["responses"][str(answer.status)])
+            if "content" in documented:
+                schema = documented["content"]["application/json"]["schema"]
+                checker.check(schema, answer.json, where)
+            else:
+                assert answer.body == b"", where
+            # Location where the handler sets it, and only there; it names what a GET gives.
+            headers = documented.get("headers", {})
+            assert ("Location" in answer.headers) == ("Location" in headers), where
+            if "Location" in answer.headers:
+                location = answer.headers["Location"]
+                assert location.startswith(f"{PREFIX}api/v1/admin/"), f"{where}: {location}"
+                target = location[len(f"{PREFIX}api/v1") :]
+                assert re.sub(r"[^/]+$", "{}", target) in gettable, f"{where}: {location}"
+        # Every success documented is one the handler gives.
+        assert statuses == {s for s in operation["responses"] if s.startswith("2")}, where
+        run += 1
+    assert run == sum(1 for p, m, _ in operations(spec) if p.startswith("/admin/")) - len(NOT_RUN)
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(404, NotFound("there is no application 'x'")), (403, web.HTTPError(403, "log in first"))],
+    [
+        (404, NotFound("there is no application 'x'")),
+        (403, web.HTTPError(403, "log in first")),
+        (403, web.HTTPError(403, "this is for administrators only")),
+        (400, InvalidInput("the user name is empty")),
+        (409, AlreadyExists("the user 'carol' exists already")),
+        (415, RequestError(415, "send JSON with Content-Type: application/json")),
+    ],
 )
 def test_errors_match_the_error_writer(spec: dict[str, Any], status: int, error: Exception) -> None:
     body = error_sample(status, error)
@@ -385,14 +933,47 @@ def test_errors_match_the_error_writer(spec: dict[str, Any], status: int, error:
     assert checker.keys_seen == {"Error": {"error"}}
 
 
-def test_request_body_matches_what_post_accepts(spec: dict[str, Any]) -> None:
-    body = spec["paths"]["/containers"]["post"]["requestBody"]
-    schema = body["content"]["application/json"]["schema"]
-    assert body["required"] is True
-    # ContainersHandler.post: json_body(allowed={"mapping_id", "configurables"})
-    assert set(schema["properties"]) == {"mapping_id", "configurables"}
-    assert schema["required"] == ["mapping_id"]
-    assert schema["additionalProperties"] is False
+# -- the request bodies --
+
+
+async def test_request_bodies_match_what_the_handlers_accept(spec: dict[str, Any]) -> None:
+    """Each write's body schema has exactly the fields its handler's
+    ``json_body(allowed=...)`` accepts, as the handler runs; its examples pass the
+    handler's own checks, and leaving out a required field is a 400."""
+    writes = [(p, m, o) for p, m, o in operations(spec) if m in ("post", "put", "patch")]
+    # POST containers, admin/users, admin/applications, admin/grants; PATCH
+    # admin/applications/{id}, admin/grants/{mapping_id}.
+    assert len(writes) == 6
     checker = ShapeChecker(spec)
-    for name, example in body["content"]["application/json"]["examples"].items():
-        checker.check(schema, example["value"], f"example {name}")
+    for path, method, operation in writes:
+        where = f"{method.upper()} {path}"
+        url = url_of(spec, path, operation)
+        body = operation["requestBody"]
+        assert body["required"] is True, where
+        media = body["content"]["application/json"]
+        schema = resolve(spec, media["schema"])
+        assert schema["type"] == "object" and schema["additionalProperties"] is False, where
+        # json_body refuses what is not a JSON object (400), too large (413), not JSON (415).
+        assert {"400", "413", "415"} <= set(operation["responses"]), where
+        required = set(schema.get("required", []))
+
+        empty = await call(method.upper(), url, UNREACHABLE, {})
+        assert empty.accepted == [set(schema["properties"])], where
+        if required or schema.get("minProperties", 0) > 0:
+            assert empty.status == 400, f"{where}: {{}} gives {empty.status}"
+        else:
+            assert empty.went_on_to_the_services, f"{where}: {{}} gives {empty.body!r}"
+
+        unknown = await call(method.upper(), url, UNREACHABLE, {"surplus": 1})
+        assert unknown.status == 400 and "unknown field" in unknown.json["error"]["message"]
+
+        assert media["examples"], where
+        for name, example in media["examples"].items():
+            value = example["value"]
+            checker.check(media["schema"], value, f"{where} example {name}")
+            answer = await call(method.upper(), url, UNREACHABLE, value)
+            assert answer.went_on_to_the_services, f"{where} example {name}: {answer.body!r}"
+            for field in required:
+                without = {key: each for key, each in value.items() if key != field}
+                answer = await call(method.upper(), url, UNREACHABLE, without)
+                assert answer.status == 400, f"{where} example {name} without {field}"

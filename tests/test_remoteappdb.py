@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import sqlite3
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 
 from remoteappmanager.db import Database
+from remoteappmanager.db.database import SCHEMA_REVISION
+from remoteappmanager.services.audit import AuditLog
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
@@ -46,7 +49,9 @@ def initialised(remoteappdb: Run) -> Run:
 
 
 @pytest.mark.docker  # taking grants away asks the engine for their running apps
-def test_users_apps_and_grants_from_the_command_line(initialised: Run, docker_engine: Any) -> None:
+def test_users_apps_and_grants_from_the_command_line(
+    initialised: Run, docker_engine: Any, db_url: str
+) -> None:
     run = initialised
     ok(run("user", "create", "alice"))
     ok(run("user", "create", "bob"))
@@ -115,6 +120,25 @@ def test_users_apps_and_grants_from_the_command_line(initialised: Run, docker_en
     assert ok(run("app", "list", "--json")) == "[]\n"
     ok(run("user", "remove", "alice"))
     assert ok(run("user", "list")).split() == ["bob"]
+
+    # Every change is in the audit log, as the admin API writes it, by remoteappdb.
+    database = Database(url=db_url)
+    with database.transaction(readonly=True) as session:
+        entries, total = AuditLog(session).entries(0, 100)
+        log = [(e.actor, e.action, e.target) for e in reversed(entries)]
+    database.dispose()
+    actor = f"remoteappdb ({getpass.getuser()})"
+    assert log == [
+        (actor, "user.create", "alice"),
+        (actor, "user.create", "bob"),
+        (actor, "application.create", "simphony/paraview"),
+        (actor, "grant.create", mapping_id),
+        (actor, "grant.remove", mapping_id),
+        (actor, "grant.create", log[5][2]),
+        (actor, "application.remove", "simphony/paraview"),
+        (actor, "user.remove", "alice"),
+    ]
+    assert total == len(log)
 
 
 @pytest.mark.parametrize(
@@ -191,10 +215,10 @@ def test_an_old_database_asks_for_upgrade_and_upgrades_without_loss(
     refused(remoteappdb("user", "list"), 5, "run `remoteappdb db upgrade`")
     revision = remoteappdb("db", "revision")
     assert revision.returncode == 5 and "database revision: 0001" in revision.stdout
-    assert "from revision 0001 to 0002" in ok(remoteappdb("db", "upgrade"))
+    assert f"from revision 0001 to {SCHEMA_REVISION}" in ok(remoteappdb("db", "upgrade"))
     assert "newest revision already" in ok(remoteappdb("db", "upgrade"))
     assert ok(remoteappdb("user", "list")).split() == ["alice"]
-    assert "database revision: 0002" in ok(remoteappdb("db", "revision"))
+    assert f"database revision: {SCHEMA_REVISION}" in ok(remoteappdb("db", "revision"))
 
 
 def test_db_init_refuses_a_database_in_use(initialised: Run) -> None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from ..db import Accounting, Application, Database, User
 from ..db.database import DB_URL_ENV, SCHEMA_REVISION
 from ..errors import NotFound, RemoteAppError
 from ..services.catalogue import Catalogue
 from ..services.policy import GrantPolicy, Volume
+
+if TYPE_CHECKING:
+    from ..services.administration import Administration
 
 EXIT_CODES = """\
 exit codes:
@@ -57,16 +63,15 @@ def db_revision(args: argparse.Namespace, database: Database) -> None:
 
 
 def user_create(args: argparse.Namespace, database: Database) -> None:
-    with database.transaction() as session:
-        user = Catalogue(session).create_user(args.name)
-    print(f"created the user {user.name!r}")
+    with administering(database) as admin:
+        admin.create_user(args.name)
+    print(f"created the user {args.name!r}")
 
 
 def user_remove(args: argparse.Namespace, database: Database) -> None:
-    with database.transaction() as session:
-        user = Catalogue(session).remove_user(args.name)
-        stopped = stop_containers(user.grants)
-    print(f"removed the user {user.name!r} and {plural(len(user.grants), 'grant')}{stopped}")
+    with administering(database) as admin:
+        grants, stopped = asyncio.run(admin.remove_user(args.name))
+    print(f"removed the user {args.name!r} and {plural(grants, 'grant')}{said(stopped)}")
 
 
 def user_list(args: argparse.Namespace, database: Database) -> None:
@@ -91,36 +96,21 @@ def user_list(args: argparse.Namespace, database: Database) -> None:
 
 
 def app_create(args: argparse.Namespace, database: Database) -> None:
-    if args.verify:
-        verify_image(args.image)
-    with database.transaction() as session:
-        application = Catalogue(session).create_application(
-            args.image, display_name=args.display_name, description=args.description
+    with administering(database) as admin:
+        create = admin.create_application(
+            args.image, args.display_name, args.description, verify=args.verify
         )
-    print(f"created the application {application.image!r}")
-
-
-def verify_image(image: str) -> None:
-    from ..docker import DockerClient  # the docker SDK is slow to import; only here
-
-    client = DockerClient()
-    try:
-        found = asyncio.run(client.inspect_image(image))
-    finally:
-        client.close()
-    if found is None:
-        raise NotFound(
-            f"the Docker engine at {client.display_host} has no image {image!r}: "
-            "build or pull it first, or pass --no-verify"
-        )
+        try:
+            asyncio.run(create)
+        except NotFound as error:
+            raise NotFound(f"{error.message}, or pass --no-verify") from None
+    print(f"created the application {args.image!r}")
 
 
 def app_remove(args: argparse.Namespace, database: Database) -> None:
-    with database.transaction() as session:
-        application = Catalogue(session).remove_application(args.image)
-        stopped = stop_containers(application.grants)
-    grants = plural(len(application.grants), "grant")
-    print(f"removed the application {application.image!r} and {grants}{stopped}")
+    with administering(database) as admin:
+        grants, stopped = asyncio.run(admin.remove_application(args.image))
+    print(f"removed the application {args.image!r} and {plural(grants, 'grant')}{said(stopped)}")
 
 
 def app_list(args: argparse.Namespace, database: Database) -> None:
@@ -135,47 +125,52 @@ def app_list(args: argparse.Namespace, database: Database) -> None:
 
 def app_grant(args: argparse.Namespace, database: Database) -> None:
     policy = policy_from_args(args)
-    with database.transaction() as session:
-        grant, created = Catalogue(session).grant(args.image, args.user, policy)
+    with administering(database) as admin:
+        mapping_id, created = admin.grant(args.image, args.user, policy)
     if not created:
         print(f"{args.user!r} had this grant of {args.image!r} already", file=sys.stderr)
-    print(grant.mapping_id)
+    print(mapping_id)
 
 
 def app_revoke(args: argparse.Namespace, database: Database) -> None:
     policy = None if args.revoke_all else policy_from_args(args)
-    with database.transaction() as session:
-        grants = Catalogue(session).revoke(args.image, args.user, policy)
-        stopped = stop_containers(grants)
-    for grant in grants:
-        print(grant.mapping_id)
+    with administering(database) as admin:
+        mapping_ids, stopped = asyncio.run(admin.revoke(args.image, args.user, policy))
+    for mapping_id in mapping_ids:
+        print(mapping_id)
     if stopped:
-        print(stopped.lstrip("; "), file=sys.stderr)
+        print(said(stopped).lstrip("; "), file=sys.stderr)
 
 
-def stop_containers(grants: Sequence[Accounting]) -> str:
-    """Stop what runs under grants that are going away; says what it stopped.
+@contextmanager
+def administering(database: Database) -> Iterator[Administration]:
+    """The services that change the site, shared with the admin API; changes are
+    logged as made by ``remoteappdb`` and the unix user who ran it.
 
-    Called inside the transaction that removes the grants: if the engine cannot
-    be reached, the error rolls the removal back, so no app keeps running
-    without its grant.
+    What a change takes away is stopped first: if the Docker engine cannot be
+    reached, nothing is changed, so no app keeps running without its grant.
     """
-    if not grants:
-        return ""
+    # The docker SDK is slow to import: only for the commands that change things.
     from ..docker import DockerClient
+    from ..services.administration import Administration
     from ..services.containers import ContainerService
 
-    service = ContainerService(docker=DockerClient())
-
-    async def stop_all() -> int:
-        stopped = await asyncio.gather(*(service.stop_grant(g.mapping_id) for g in grants))
-        return sum(len(containers) for containers in stopped)
-
+    containers = ContainerService(database=database, docker=DockerClient())
     try:
-        count = asyncio.run(stop_all())
+        yield Administration(database, containers, actor=f"remoteappdb ({unix_login()})")
     finally:
-        service.docker.close()
-    return f"; stopped {plural(count, 'running application')}" if count else ""
+        containers.docker.close()
+
+
+def unix_login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container, say)
+        return f"uid {os.getuid()}"
+
+
+def said(stopped: int) -> str:
+    return f"; stopped {plural(stopped, 'running application')}" if stopped else ""
 
 
 def policy_from_args(args: argparse.Namespace) -> GrantPolicy:

@@ -145,3 +145,25 @@ class Accounting(Base):
 
     def __repr__(self) -> str:
         return f"<Accounting {self.mapping_id} {self.user.name!r} -> {self.application.image!r}>"
+
+
+class AuditEntry(Base):
+    """One change to the site: who did what, to what, and when.
+
+    Written in the transaction of the change itself, so the log holds every change
+    that happened and nothing that did not.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime, default=utc_now, server_default=func.now(), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    details: Mapped[str | None] = mapped_column(Text)  # JSON
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.at} {self.actor!r} {self.action} {self.target!r}>"

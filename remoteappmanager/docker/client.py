@@ -21,7 +21,7 @@ from docker.utils import kwargs_from_env
 from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..errors import DockerUnavailable
+from ..errors import DockerUnavailable, InvalidInput
 
 T = TypeVar("T")
 
@@ -105,6 +105,10 @@ class DockerClient(LoggingConfigurable):
             result: dict[str, Any] = await self._call(docker.APIClient.inspect_image, image)
         except docker.errors.NotFound:
             return None
+        except docker.errors.APIError as exc:
+            if exc.status_code == 400:  # not an image name the engine understands
+                raise InvalidInput(f"{image!r} is not a Docker image name", str(exc)) from None
+            raise
         return result
 
     async def list_images(self) -> list[dict[str, Any]]:

@@ -64,6 +64,15 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def user_name(self) -> str | None:
         return self.current_user["name"] if self.current_user else None
 
+    @property
+    def is_admin(self) -> bool:
+        """Whether the Hub says the user is an admin, or puts them in an admin group."""
+        model = self.current_user
+        if not model:
+            return False
+        groups = set(model.get("groups") or ()) & set(self.settings.get("admin_groups", ()))
+        return bool(model.get("admin")) or bool(groups)
+
     def require_owner(self) -> str:
         """The owner's name; anyone else is refused."""
         if self.current_user is None:

@@ -1,39 +1,88 @@
-"""Pages for the browser. The dashboard proper (Vue) replaces the home page later."""
+"""The dashboard: the page built from ``frontend/`` (Vue, by Vite) and its assets.
+
+The page is the same for everyone; what it needs to know (who is logged in, where
+the API is, whether the admin pages are for them) goes into its JSON config block.
+"""
 
 from __future__ import annotations
 
-from tornado import web
-from tornado.template import Template
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
 
+from tornado import web
+
+from .. import __version__
 from .base import BaseHandler
 
-HOME = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Applications of {{ user }}</title>
-<style>body{font:16px system-ui,sans-serif;margin:2rem;color:#1f2937}</style></head>
-<body><h1>Applications of {{ user }}</h1>
-{% if not applications %}<p>No application has been granted to you yet.</p>{% end %}
-<ul>{% for name, state, url in applications %}
-<li>{{ name }}{% if url %}: <a href="{{ url }}">{{ state }}</a>{% end %}</li>{% end %}
-</ul>
-<p>Start and stop applications through the REST API at
-<code>{{ api }}</code>.</p></body></html>
-"""
-# Tornado's templates escape every value: hostile names show as text.
-HOME_TEMPLATE = Template(HOME, autoescape="xhtml_escape")
+DASHBOARD = Path(__file__).resolve().parents[1] / "static" / "dashboard"
+CONFIG_PLACEHOLDER = "__REMOTEAPPMANAGER_CONFIG__"
+
+# The page runs only its own scripts and talks only to its own service; the apps it
+# shows in a frame are under the same origin (the gateway).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "frame-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    )
+)
+
+
+@cache
+def dashboard_page() -> str | None:
+    try:
+        return (DASHBOARD / "index.html").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def config_json(config: dict[str, Any]) -> str:
+    """JSON that cannot end the <script> block it sits in, whatever the user's name."""
+    text = json.dumps(config, ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 class HomeHandler(BaseHandler):
     @web.authenticated
-    async def get(self) -> None:
+    def get(self) -> None:
         user = self.require_owner()
-        found = await self.containers.applications_of(user)
-        applications = [
-            (
-                image.title,
-                container.state if container else "",
-                container.urlpath if container else "",
-            )
-            for _, image, container in found
-        ]
-        api = f"{self.settings['base_url']}api/v1/"
-        self.finish(HOME_TEMPLATE.generate(user=user, applications=applications, api=api))
+        page = dashboard_page()
+        if page is None:
+            raise web.HTTPError(503, "the dashboard is not built: run `make frontend`")
+        base_url: str = self.settings["base_url"]
+        config = {
+            "user": user,
+            "base_url": base_url,
+            "api_url": f"{base_url}api/v1/",
+            "hub_url": self.settings["hub_url"],
+            "admin": self.is_admin,
+            "xsrf_token": self.xsrf_token.decode(),
+            "version": __version__,
+        }
+        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page.replace(CONFIG_PLACEHOLDER, config_json(config)))
+
+
+class AssetHandler(web.StaticFileHandler):
+    """The page's scripts and styles: names carry a hash of the content, so they are
+    cached for good."""
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+
+
+def page_routes(prefix: str) -> list[tuple[str, Any, dict[str, Any]] | tuple[str, Any]]:
+    return [
+        (rf"{prefix}assets/(.*)", AssetHandler, {"path": str(DASHBOARD / "assets")}),
+        (rf"{prefix}?", HomeHandler),
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db.database import Database
@@ -105,6 +105,21 @@ class Catalogue:
         self.session.flush()
         return user
 
+    def find_users(
+        self, search: str, offset: int, limit: int
+    ) -> tuple[Sequence[tuple[User, int]], int]:
+        """A page of the users whose name contains ``search`` (any case), by name, each
+        with their number of grants; and how many users match in all."""
+        matching = func.lower(User.name).contains(search.lower(), autoescape=True)
+        grants = (
+            select(func.count(Accounting.mapping_id))
+            .where(Accounting.user_id == User.id)
+            .scalar_subquery()
+        )
+        query = select(User, grants).where(matching).order_by(User.name).offset(offset).limit(limit)
+        total = self.session.scalar(select(func.count(User.id)).where(matching)) or 0
+        return [(user, count) for user, count in self.session.execute(query)], total
+
     def has_user(self, name: str) -> bool:
         return self.session.scalar(select(User.id).where(User.name == name)) is not None
 
@@ -132,6 +147,12 @@ class Catalogue:
             raise NotFound(f"there is no application with the image {image!r}")
         return application
 
+    def get_application_by_id(self, application_id: int) -> Application:
+        application = self.session.get(Application, application_id)
+        if application is None:
+            raise NotFound(f"there is no application {application_id}")
+        return application
+
     def create_application(
         self, image: str, display_name: str | None = None, description: str | None = None
     ) -> Application:
@@ -144,6 +165,14 @@ class Catalogue:
         self.session.add(application)
         self.session.flush()
         return application
+
+    def describe_application(
+        self, application: Application, display_name: str | None, description: str | None
+    ) -> None:
+        """Set (or, with None, clear) what is shown instead of the image's labels."""
+        application.display_name = check_display_text(display_name, "display name", NAME_LENGTH)
+        application.description = check_display_text(description, "description", 4096)
+        self.session.flush()
 
     def remove_application(self, image: str) -> Application:
         """Remove the application and every grant of it; the caller stops its containers."""
@@ -169,6 +198,43 @@ class Catalogue:
             .order_by(Accounting.created_at, Accounting.mapping_id)
         )
         return self.session.scalars(query).all()
+
+    def find_grants(
+        self, user_name: str | None = None, application_id: int | None = None
+    ) -> Sequence[Accounting]:
+        """Every grant, or those of a user, of an application, or both."""
+        query = (
+            select(Accounting)
+            .join(Accounting.user)
+            .options(
+                selectinload(Accounting.user),
+                selectinload(Accounting.application),
+                selectinload(Accounting.policy),
+            )
+            .order_by(Accounting.created_at, Accounting.mapping_id)
+        )
+        if user_name is not None:
+            query = query.where(User.name == user_name)
+        if application_id is not None:
+            query = query.where(Accounting.application_id == application_id)
+        return self.session.scalars(query).all()
+
+    def get_grant_by_id(self, mapping_id: str) -> Accounting:
+        grant = self.session.get(Accounting, mapping_id)
+        if grant is None:
+            raise NotFound(f"there is no grant {mapping_id!r}")
+        return grant
+
+    def set_policy(self, grant: Accounting, policy: GrantPolicy) -> None:
+        """Give a grant another policy, unless the user has that grant already."""
+        for other in self.grants_of(grant.user, grant.application):
+            if other is not grant and GrantPolicy.from_model(other.policy) == policy:
+                raise AlreadyExists(
+                    f"{grant.user.name!r} has a grant of {grant.application.image!r} with "
+                    f"this policy already ({other.mapping_id})"
+                )
+        grant.policy = policy.to_model()
+        self.session.flush()
 
     def get_grant(self, user_name: str, mapping_id: str) -> Accounting:
         """The user's grant ``mapping_id``; someone else's grant is not found either."""

@@ -18,6 +18,9 @@ FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/var/run", "/run", "/boot")
 WORKSPACE_TARGET = "/workspace"
 VOLUME_MODES = ("ro", "rw")
 LICENSE_LENGTH = 64 * 1024
+POLICY_FIELDS = frozenset(
+    {"allow_home", "allow_view", "allow_startup_data", "volume", "app_license"}
+)
 
 
 def check_volume_path(path: str, role: str) -> str:
@@ -126,6 +129,34 @@ class GrantPolicy:
             volume_target=self.volume.target if self.volume else None,
             volume_mode=self.volume.mode if self.volume else None,
             app_license=self.app_license,
+        )
+
+    @classmethod
+    def from_json(cls, value: object) -> GrantPolicy:
+        """From the JSON form (`to_json`); any field may be left out, none added."""
+        if value is None:
+            return cls()
+        if not isinstance(value, dict):
+            raise InvalidInput("the policy must be a JSON object")
+        unknown = sorted(set(value) - POLICY_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                f"unknown policy field(s): {', '.join(unknown)} "
+                f"(allowed: {', '.join(sorted(POLICY_FIELDS))})"
+            )
+        for flag in ("allow_home", "allow_view", "allow_startup_data"):
+            if not isinstance(value.get(flag, False), bool):
+                raise InvalidInput(f"the policy's {flag} must be true or false")
+        for text in ("volume", "app_license"):
+            if not isinstance(value.get(text), str | None):
+                raise InvalidInput(f"the policy's {text} must be a string or null")
+        volume = value.get("volume")
+        return cls(
+            allow_home=value.get("allow_home", False),
+            allow_view=value.get("allow_view", False),
+            allow_startup_data=value.get("allow_startup_data", False),
+            volume=Volume.parse(volume) if volume is not None else None,
+            app_license=value.get("app_license"),
         )
 
     def to_json(self) -> dict[str, object]:

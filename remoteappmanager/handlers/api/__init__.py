@@ -7,9 +7,9 @@ from typing import Any
 from tornado import web
 
 from ..base import APIHandler
-from . import applications, containers
+from . import admin, applications, containers
 
-RESOURCES = (applications, containers)
+RESOURCES = (applications, containers, admin)
 
 
 class NotFoundHandler(APIHandler):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from typing import Any
 
+from ...db.models import Accounting, Application, AuditEntry, User
 from ...docker.container import Container
 from ...docker.image import ImageInfo
 from ...services.configurables import available_configurables
 from ...services.policy import GrantPolicy
+
+
+def utc_iso(moment: datetime) -> str:
+    """The database keeps naive UTC times; the API says they are UTC."""
+    return moment.replace(tzinfo=timezone.utc).isoformat()
 
 
 def container_json(container: Container) -> dict[str, Any]:
@@ -46,3 +54,62 @@ def application_json(
         "configurables": [c.describe() for c in available_configurables(image, policy)],
         "container": container_json(container) if container else None,
     }
+
+
+# -- the admin API --
+
+
+def admin_user_json(user: User, grant_count: int, running_count: int) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "created_at": utc_iso(user.created_at),
+        "grant_count": grant_count,
+        "running_count": running_count,
+    }
+
+
+def admin_application_json(
+    application: Application, image: ImageInfo, grant_count: int
+) -> dict[str, Any]:
+    return {
+        "id": application.id,
+        "image": application.image,
+        "display_name": application.display_name,
+        "description": application.description,
+        "created_at": utc_iso(application.created_at),
+        "grant_count": grant_count,
+        "labels": {
+            "available": image.available,
+            "name": image.title,
+            "description": image.description,
+            "type": image.type,
+            "icon_128": image.icon_128,
+        },
+    }
+
+
+def grant_json(grant: Accounting, container: Container | None) -> dict[str, Any]:
+    return {
+        "mapping_id": grant.mapping_id,
+        "user": grant.user.name,
+        "application_id": grant.application_id,
+        "image": grant.application.image,
+        "policy": GrantPolicy.from_model(grant.policy).to_json(),
+        "created_at": utc_iso(grant.created_at),
+        "container": container_json(container) if container else None,
+    }
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": utc_iso(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "details": json.loads(entry.details) if entry.details else None,
+    }
+
+
+def page_json(items: list[Any], total: int, offset: int, limit: int) -> dict[str, Any]:
+    return {"items": items, "total": total, "offset": offset, "limit": limit}

@@ -1,0 +1,19 @@
+// The page's entry: read what the service wrote into the page, make the API client,
+// the router and the store of the user's applications, and mount the App.
+import { createApp } from "vue";
+import { createApi } from "./api.js";
+import App from "./App.vue";
+import { createApplicationsStore } from "./applications.js";
+import { readConfig } from "./config.js";
+import { createRouter } from "./router.js";
+import "./styles.css";
+
+const config = readConfig();
+const api = createApi({ baseUrl: config.api_url, xsrfToken: config.xsrf_token });
+
+createApp(App, {
+  config,
+  api,
+  applications: createApplicationsStore(api),
+  router: createRouter(window),
+}).mount("#app");

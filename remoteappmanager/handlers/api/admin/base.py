@@ -1,0 +1,52 @@
+"""What every admin endpoint shares: the admin check, paging, the services."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ....db import Database
+from ....errors import InvalidInput
+from ....services.administration import Administration
+from ...base import APIHandler
+
+MAX_PAGE = 500
+
+
+class AdminHandler(APIHandler):
+    """Only for the owner of this service, and only if the Hub says they are an admin."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        self.require_owner()
+        if not self.is_admin:
+            raise web.HTTPError(403, "this is for administrators only")
+
+    @property
+    def database(self) -> Database:
+        database: Database = self.settings["database"]
+        return database
+
+    @property
+    def administration(self) -> Administration:
+        return Administration(self.database, self.containers, actor=self.owner)
+
+    def page(self) -> tuple[int, int]:
+        """``offset`` and ``limit`` from the query (defaults 0 and 100, limit <= 500)."""
+        offset = self.integer_argument("offset", 0)
+        limit = self.integer_argument("limit", 100)
+        if offset < 0 or not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"offset must be 0 or more, and limit between 1 and {MAX_PAGE}")
+        return offset, limit
+
+    def integer_argument(self, name: str, default: int) -> int:
+        value = self.get_query_argument(name, None)
+        if value is None:
+            return default
+        return whole_number(value, f"{name} must be a whole number, not {value!r}")
+
+
+def whole_number(text: str, error: str) -> int:
+    """``text`` as a non-negative int of at most 9 digits (0-9 only), else InvalidInput."""
+    if not (text.isascii() and text.isdecimal() and len(text) <= 9):
+        raise InvalidInput(error)
+    return int(text)

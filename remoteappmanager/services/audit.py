@@ -1,0 +1,63 @@
+"""The audit log: every change to the site, who made it, and when.
+
+Entries are written inside the transaction of the change they describe (see
+`Administration` and `ContainerService`), and read by the admin API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db.models import NAME_LENGTH, AuditEntry
+
+# What an entry's action may be: kept in one place, so the log reads the same everywhere.
+ACTIONS = frozenset(
+    {
+        "user.create",
+        "user.remove",
+        "application.create",
+        "application.update",
+        "application.remove",
+        "grant.create",
+        "grant.update",
+        "grant.remove",
+        "container.start",
+        "container.stop",
+    }
+)
+
+
+class AuditLog:
+    """Writes and reads the audit log, inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, actor: str, action: str, target: str, **details: Any) -> None:
+        assert action in ACTIONS, action
+        self.session.add(
+            AuditEntry(
+                actor=actor[:NAME_LENGTH],
+                action=action,
+                target=target[:NAME_LENGTH],
+                details=json.dumps(details, sort_keys=True) if details else None,
+            )
+        )
+
+    def entries(self, offset: int, limit: int) -> tuple[Sequence[AuditEntry], int]:
+        """A page of the log, newest first, and the number of entries in all."""
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(limit)
+        total = self.session.scalar(select(func.count(AuditEntry.id))) or 0
+        return self.session.scalars(query).all(), total
+
+    def count_since(self, action: str, since: datetime) -> int:
+        query = select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == action, AuditEntry.at >= since
+        )
+        return self.session.scalar(query) or 0
