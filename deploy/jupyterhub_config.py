@@ -28,15 +28,17 @@ if os.environ.get("REMOTEAPPMANAGER_CONFIG"):
 # The service answers quickly; a slow start means something is wrong.
 c.Spawner.start_timeout = 30
 c.Spawner.http_timeout = 30
-# Each service stops with the user's session after a day without use.
+# After logging in, people go straight to their dashboard (the Hub starts their
+# service if it is not running), not to the Hub's own home page.
+c.JupyterHub.default_url = "/hub/spawn"
+# Logging out leaves the user's service (and their running apps) as they are.
 c.JupyterHub.shutdown_on_logout = False
 
 # The router keeps the proxy's routes of the applications in step with their containers.
 # It alone holds the proxy's token, which the users' services never get.
+proxy_token = os.environ.get("CONFIGPROXY_AUTH_TOKEN") or secrets.token_hex(32)
 c.ConfigurableHTTPProxy.api_url = os.environ.get("CONFIGPROXY_API_URL", "http://127.0.0.1:8001")
-c.ConfigurableHTTPProxy.auth_token = (
-    os.environ.get("CONFIGPROXY_AUTH_TOKEN") or secrets.token_hex(32)
-)
+c.ConfigurableHTTPProxy.auth_token = proxy_token
 router_command = [str(Path(sys.executable).with_name("remoteappmanager-router"))]
 if os.environ.get("REMOTEAPPMANAGER_CONFIG"):
     router_command.append(f"--config={os.environ['REMOTEAPPMANAGER_CONFIG']}")

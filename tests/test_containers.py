@@ -123,6 +123,31 @@ async def test_containers_are_limited_hardened_and_get_no_secrets(
             assert sock.connect_ex((address, container.host_port)) != 0, address
 
 
+async def test_one_users_app_cannot_reach_anothers_around_the_gateway(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """Apps share a network without inter-container traffic: alice's app cannot open
+    bob's app directly (which would skip the gateway's check), though both answer on
+    their published ports."""
+    alices, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    networks = docker_engine.containers.get(bobs.id).attrs["NetworkSettings"]["Networks"]
+    assert list(networks) == [containers.network]
+    bobs_address = networks[containers.network]["IPAddress"]
+    inside_alices = docker_engine.containers.get(alices.id)
+
+    def status_line(address: str, path: str) -> bytes:
+        """GET from inside alice's app (busybox nc: its wget crashes when static)."""
+        request = f"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {address} 8888"
+        return bytes(inside_alices.exec_run(["sh", "-c", request], stderr=False)[1]).split(b"\r\n")[
+            0
+        ]
+
+    assert status_line("127.0.0.1", alices.urlpath) == b"HTTP/1.1 200 OK"  # nc works
+    assert status_line(bobs_address, bobs.urlpath) == b""  # nothing gets through
+    assert "URL_ID" in read(bobs, "env.json")  # from the host, through its port
+
+
 def host_addresses() -> list[str]:
     """The IPv4 addresses of this host other than loopback (docker0 among them)."""
     import subprocess

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import os
+import pwd
 import sqlite3
 import subprocess
 from collections.abc import Callable
@@ -127,7 +127,7 @@ def test_users_apps_and_grants_from_the_command_line(
         entries, total = AuditLog(session).entries(0, 100)
         log = [(e.actor, e.action, e.target) for e in reversed(entries)]
     database.dispose()
-    actor = f"remoteappdb ({getpass.getuser()})"
+    actor = f"remoteappdb ({pwd.getpwuid(os.getuid()).pw_name})"  # not $USER: it can lie
     assert log == [
         (actor, "user.create", "alice"),
         (actor, "user.create", "bob"),
@@ -330,7 +330,7 @@ def test_app_create_says_when_the_docker_engine_does_not_answer(
 def test_the_documentation_lists_every_command_and_exit_code() -> None:
     from remoteappmanager.cli.remoteappdb import EXIT_CODES
 
-    page = (Path(__file__).parents[1] / "doc" / "remoteappdb.md").read_text()
+    page = (Path(__file__).parents[1] / "doc" / "reference" / "remoteappdb.md").read_text()
     help_text = subprocess.run(
         [REMOTEAPPDB, "--help"], capture_output=True, text=True, timeout=60
     ).stdout

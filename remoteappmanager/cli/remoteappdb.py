@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import os
+import pwd
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -163,9 +163,10 @@ def administering(database: Database) -> Iterator[Administration]:
 
 
 def unix_login() -> str:
+    """Who runs the command, by the process's uid: $USER could say anything."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container, say)
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # no name for this uid (a container, say)
         return f"uid {os.getuid()}"
 
 

@@ -147,6 +147,27 @@ class DockerClient(LoggingConfigurable):
 
         return await self._call(create)
 
+    async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
+        """A bridge network on which containers cannot reach each other (inter-container
+        traffic off), made if missing. Their published ports still work."""
+
+        def ensure(api: docker.APIClient) -> None:
+            if api.networks(names=[name]):
+                return
+            try:
+                api.create_network(
+                    name,
+                    driver="bridge",
+                    options={"com.docker.network.bridge.enable_icc": "false"},
+                    labels=labels,
+                    check_duplicate=True,
+                )
+            except docker.errors.APIError as exc:
+                if exc.status_code != 409:  # made by another service meanwhile
+                    raise
+
+        await self._call(ensure)
+
     async def start_container(self, container_id: str) -> None:
         await self._call(docker.APIClient.start, container_id)
 

@@ -126,6 +126,13 @@ class ContainerService(LoggingConfigurable):
     log_max_size = Unicode("10m", help="Size of a container's log before it is rotated.").tag(
         config=True
     )
+    network = Unicode(
+        "remoteappmanager-apps",
+        help="""Docker network of the application containers, made if missing, on which
+        containers cannot reach each other: one user's app cannot bypass the gateway to
+        reach another's. Empty: Docker's default bridge, where they can.""",
+    ).tag(config=True)
+
     use_init = Bool(
         True,
         help="Run Docker's init as PID 1, so apps get signals and zombies are reaped.",
@@ -149,6 +156,7 @@ class ContainerService(LoggingConfigurable):
         self._watching = False
         self._watcher: threading.Thread | None = None
         self._listeners: list[Callable[[], None]] = []
+        self._network_ready = False  # made or found once; not asked again
         # One start at a time per grant: later callers join the start under way.
         self._starting: dict[tuple[str, str], asyncio.Task[tuple[Container, bool]]] = {}
 
@@ -452,6 +460,8 @@ class ContainerService(LoggingConfigurable):
         }
         if self.cpu_limit > 0:
             config["nano_cpus"] = round(self.cpu_limit * 1e9)
+        if self.network:
+            config["network_mode"] = self.network
         return config
 
     async def _create(
@@ -464,6 +474,9 @@ class ContainerService(LoggingConfigurable):
         # One name per grant: the engine itself refuses a second container, even
         # one started by another process.
         name = f"{self.name_prefix}-{escape_name(grant.user)}-{grant.mapping_id}"
+        if self.network and not self._network_ready:
+            await self.docker.ensure_network(self.network, {REALM_LABEL: self.realm})
+            self._network_ready = True
         try:
             return await self.docker.create_container(
                 image=grant.image,

@@ -1,0 +1,163 @@
+"""`make demo` the way a newcomer runs it: in a fresh copy of the repository (its own
+virtual environment, node_modules and .demo/), in the background; the Hub comes up,
+alice logs in through the proxy, starts the demo web app and reads its page; then
+Ctrl-C, and nothing of the demo is left: no process, no container.
+
+Slow: the first `make demo` of a copy installs the package and its dependencies.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from remoteappmanager.docker.container import REALM_LABEL
+
+from .conftest import ROOT
+from .hub import Hub, free_port, login, open_server
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+START_TIMEOUT = 900  # a first run installs everything from PyPI and npm
+
+
+def fresh_copy(target: Path) -> None:
+    """The repository's files as a clone would have them, uncommitted changes included."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file():
+            destination = target / name.decode()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+
+
+def ports() -> int:
+    """A port P with P, P + 1 and P + 81 free (the Hub, the proxy's API, the Hub's API)."""
+    while True:
+        port = free_port()
+        if port + 81 < 65536 and all(free(p) for p in (port + 1, port + 81)):
+            return port
+
+
+def free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen[bytes]
+    copy: Path
+    port: int
+    realm: str
+
+
+@pytest.fixture
+def demo(tmp_path: Path, docker_engine: Any) -> Iterator[Demo]:
+    copy = tmp_path / "remoteappmanager"
+    fresh_copy(copy)
+    port, realm = ports(), f"test-demo-{secrets.token_hex(4)}"
+    env = {
+        **{
+            k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "CONFIGPROXY_"))
+        },
+        "DEMO_PORT": str(port),
+        "DEMO_REALM": realm,
+    }
+    with open(tmp_path / "make-demo.log", "wb") as log:
+        process = subprocess.Popen(
+            ["make", "demo"], cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )  # fmt: skip
+    try:
+        yield Demo(process, copy, port, realm)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        print((tmp_path / "make-demo.log").read_text(errors="replace")[-5000:])
+        for container in docker_engine.containers.list(
+            all=True, filters={"label": f"{REALM_LABEL}={realm}"}
+        ):
+            container.remove(force=True)
+
+
+def test_make_demo_runs_the_whole_system_and_ctrl_c_stops_it(
+    demo: Demo, docker_engine: Any
+) -> None:
+    url = f"http://127.0.0.1:{demo.port}/"
+    started = time.monotonic()
+    while True:
+        assert demo.process.poll() is None, "make demo stopped before the Hub answered"
+        assert time.monotonic() - started < START_TIMEOUT, "the demo did not come up"
+        try:
+            if requests.get(f"{url}hub/api", timeout=5).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    print(f"make demo: the Hub answered after {time.monotonic() - started:.0f} s")
+
+    # The password make demo printed, as a person would copy it.
+    password = (demo.copy / ".demo" / "password").read_text().strip()
+    hub = Hub(
+        workdir=demo.copy / ".demo",
+        process=demo.process,
+        url=url,
+        api_url=f"{url}hub/api",
+        proxy_api_url=f"http://127.0.0.1:{demo.port + 1}",
+        proxy_token="",
+        password=password,
+        admin_token="",
+        _proxy_api_port=demo.port + 1,
+    )
+    alice = login(hub, "alice")
+    assert open_server(alice, hub, "alice").status_code == 200
+    api = f"{url}user/alice/api/v1/"
+    apps = alice.get(f"{api}applications", timeout=30).json()["items"]
+    [webapp] = [app for app in apps if app["name"] == "Demo web app"]
+    xsrf = alice.cookies.get("_xsrf", path="/user/alice/") or ""
+    started_app = alice.post(
+        f"{api}containers",
+        json={"mapping_id": webapp["mapping_id"]},
+        headers={"X-XSRFToken": xsrf},
+        timeout=60,
+    )
+    assert started_app.status_code == 201, started_app.text
+    page = alice.get(f"{url.rstrip('/')}{started_app.json()['url']}env.json", timeout=30)
+    assert page.status_code == 200 and page.json()["JPY_USER"] == "alice"
+
+    os.killpg(demo.process.pid, signal.SIGINT)  # Ctrl-C in the terminal
+    demo.process.wait(120)
+    labels = {"label": f"{REALM_LABEL}={demo.realm}"}
+    assert docker_engine.containers.list(all=True, filters=labels) == []
+    left = [
+        pid.name
+        for pid in Path("/proc").iterdir()
+        if pid.name.isdigit() and str(demo.copy).encode() in _cmdline(pid)
+    ]
+    assert left == [], f"processes of the demo still running: {left}"
+
+
+def _cmdline(pid: Path) -> bytes:
+    try:
+        return (pid / "cmdline").read_bytes()
+    except OSError:
+        return b""
