@@ -455,6 +455,29 @@ async def test_a_cancelled_start_leaves_nothing(
     assert realm_containers(docker_engine, containers) == []
 
 
+async def test_a_start_cancelled_while_the_engine_creates_leaves_nothing(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """The engine makes the container after the caller has gone: it is removed."""
+    created = asyncio.Event()
+    create = containers.docker.create_container
+
+    async def slow_create(**kwargs: Any) -> str:
+        container_id = await create(**kwargs)
+        created.set()
+        await asyncio.sleep(0.5)  # the answer is still on its way when the cancel comes
+        return container_id
+
+    containers.docker.create_container = slow_create  # type: ignore[method-assign]
+    task = asyncio.ensure_future(containers.start("alice", grant("alice", DEMO_WEBAPP)))
+    await created.wait()
+    assert len(realm_containers(docker_engine, containers)) == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert realm_containers(docker_engine, containers) == []
+
+
 @pytest.mark.slow
 async def test_fork_bombs_and_memory_hogs_are_confined(
     containers: ContainerService,

@@ -477,8 +477,8 @@ class ContainerService(LoggingConfigurable):
         if self.network and not self._network_ready:
             await self.docker.ensure_network(self.network, {REALM_LABEL: self.realm})
             self._network_ready = True
-        try:
-            return await self.docker.create_container(
+        creating = asyncio.ensure_future(
+            self.docker.create_container(
                 image=grant.image,
                 name=name,
                 environment=environment,
@@ -486,6 +486,14 @@ class ContainerService(LoggingConfigurable):
                 port=self.container_port,
                 host_config=self._host_config(mounts),
             )
+        )
+        try:
+            return await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            # The engine makes the container all the same: remove it once it is made.
+            with suppress(Exception):
+                await self._discard(await creating)
+            raise
         except docker.errors.APIError as exc:
             if exc.status_code == 409:
                 raise AlreadyExists("this application is being started already") from None
