@@ -1,11 +1,13 @@
 """How long a start and a stop take, against raw Docker on the same machine.
 
-    python bench/start_latency.py [--runs 20]
+    python bench/start_latency.py [--runs 20] [--real-only]
 
 Every figure is measured in this run: the raw baseline is the docker SDK creating
 and starting the same image, published the same way, polled the same way until
-its first HTTP 200. Needs a running Docker engine and the demo images
-(``images/build``). Prints one line per figure.
+its first answer (a 2xx, or a 3xx as JupyterLab's redirect to its page). Needs a
+running Docker engine; builds the demo images and the real ones (the noVNC desktop
+and JupyterLab, ``images/build desktop jupyterlab``) first. Prints one line per
+figure; ``--real-only`` measures only the real images.
 """
 
 from __future__ import annotations
@@ -35,18 +37,38 @@ from remoteappmanager.services.policy import GrantPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBAPP = "remoteappmanager/demo-webapp:latest"
+# The real applications: a noVNC desktop and JupyterLab, on the Debian base.
+REAL_IMAGES = {
+    "desktop": "remoteappmanager/desktop:latest",
+    "jupyterlab": "remoteappmanager/jupyterlab:latest",
+}
 STUBBORN = "remoteappmanager/bench-stubborn:latest"
 RAW_LABEL = "org.remoteappmanager.bench"
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a redirect is an answer, as for ContainerService
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
 def poll_until_ok(url: str, timeout: float = 30.0) -> None:
-    """The same schedule as ContainerService: 5 ms, growing by 1.5 up to 100 ms."""
+    """The same schedule and test as ContainerService: 5 ms, growing by 1.5 up to
+    100 ms, until a 2xx or 3xx."""
     deadline = time.monotonic() + timeout
     delay = 0.005
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5):
+            with OPENER.open(url, timeout=5):
                 return
+        except urllib.error.HTTPError as error:
+            if error.code < 400:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(url) from None
+            time.sleep(delay)
         except (urllib.error.URLError, ConnectionError):
             if time.monotonic() > deadline:
                 raise TimeoutError(url) from None
@@ -70,7 +92,12 @@ def raw_start(client: docker.APIClient, image: str) -> str:
     config = client.create_host_config(port_bindings={8888: ("127.0.0.1", None)}, init=True)
     created = client.create_container(
         image,
-        environment={"JPY_BASE_USER_URL": "/user/raw", "URL_ID": url_id, "JPY_USER": "raw"},
+        environment={
+            "JPY_BASE_USER_URL": "/user/raw",
+            "URL_ID": url_id,
+            "JPY_USER": "raw",
+            "USER": "raw",
+        },
         labels={RAW_LABEL: "1"},
         ports=[8888],
         host_config=config,
@@ -101,9 +128,15 @@ def clean_up(client: docker.APIClient, realm: str) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="runs per figure (default 20)")
+    parser.add_argument(
+        "--real-only", action="store_true", help="only the figures of the desktop and JupyterLab"
+    )
     args = parser.parse_args()
 
     subprocess.run([str(ROOT / "images" / "build")], check=True, stdout=subprocess.DEVNULL)
+    # Minutes the first time on a machine (the Debian base, then the images), seconds
+    # after; its progress goes to stderr, the figures alone to stdout.
+    subprocess.run([str(ROOT / "images" / "build"), *REAL_IMAGES], check=True, stdout=sys.stderr)
     client = docker.APIClient()
     workdir = Path(tempfile.mkdtemp(prefix="ram-bench-"))
     database = Database(url=f"sqlite:///{workdir / 'bench.sqlite'}")
@@ -132,6 +165,10 @@ async def main() -> None:
         solo = [catalogue.grant(image, "solo", GrantPolicy())[0].mapping_id for image in images]
         catalogue.create_application(STUBBORN)
         stubborn = catalogue.grant(STUBBORN, "solo", GrantPolicy())[0].mapping_id
+        real = {}
+        for label, image in REAL_IMAGES.items():
+            catalogue.create_application(image)
+            real[label] = catalogue.grant(image, "user0", GrantPolicy())[0].mapping_id
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(16)
 
@@ -147,6 +184,33 @@ async def main() -> None:
         return elapsed
 
     try:
+        # The real images: start to ready, through the service (which adds the limits:
+        # 1 CPU, 2 GB, no-new-privileges) and raw, alternating; then the service's stop.
+        for label, mapping_id in real.items():
+            image = REAL_IMAGES[label]
+            raw_times, our_times, stops = [], [], []
+            for _ in range(args.runs):
+                raw_times.append(
+                    await wall([lambda i=image: loop.run_in_executor(pool, raw_start, client, i)])
+                )
+                began = time.perf_counter()
+                container, _ = await service.start("user0", mapping_id)
+                our_times.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                await service.stop("user0", container.url_id)
+                stops.append(time.perf_counter() - began)
+            raw_median, raw_p90 = median_p90(raw_times)
+            our_median, our_p90 = median_p90(our_times)
+            stop_median, _ = median_p90(stops)
+            raw_figure = f"{ms(raw_median)} median, {ms(raw_p90)} p90"
+            our_figure = f"{ms(our_median)} median, {ms(our_p90)} p90"
+            print(f"{label}: raw docker start to first answer: {raw_figure}")
+            print(f"{label}: ContainerService.start to ready: {our_figure}")
+            print(f"{label}: start overhead: {ms(our_median - raw_median)}")
+            print(f"{label}: stop: {ms(stop_median)} median")
+        if args.real_only:
+            return
+
         # One start at a time, alternating raw and service so drift hits both alike.
         raw_times, our_times = [], []
         for _ in range(args.runs):

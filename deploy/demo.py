@@ -10,7 +10,8 @@ the next run, which starts in seconds; ``make clean-demo`` removes it.
 
 ``$DEMO_PORT`` moves the Hub (the proxy's API takes the next port, the Hub's own API
 that port + 81), ``$DEMO_DIR`` the state, ``$DEMO_REALM`` the label of the demo's
-containers (tests/test_demo.py runs a demo beside another one this way).
+containers (tests/test_demo.py runs a demo beside another one this way), and
+``DEMO_REAL_APPS=1`` builds and offers the noVNC desktop and JupyterLab as well.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ DESKTOP = "remoteappmanager/demo-desktop:latest"
 GRANTS = {  # who may run what (the tutorial has admin grant alice the desktop)
     ("alice", WEBAPP): GrantPolicy(allow_home=True),
     ("admin", WEBAPP): GrantPolicy(allow_home=True),
+}
+# The real applications (images/desktop, images/jupyterlab): a minute or two to build
+# the first time, so only with DEMO_REAL_APPS=1 (or when they are built already).
+REAL_APPS = {
+    "remoteappmanager/desktop:latest": GrantPolicy(allow_home=True, allow_startup_data=True),
+    "remoteappmanager/jupyterlab:latest": GrantPolicy(allow_home=True),
 }
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 
@@ -105,6 +112,25 @@ def ensure_engine() -> subprocess.Popen[bytes] | None:
 # -- the images and the database --
 
 
+def real_apps() -> dict[str, GrantPolicy]:
+    """The real applications to offer: built now if asked for, else those built before."""
+    if os.environ.get("DEMO_REAL_APPS") == "1":
+        step("building the noVNC desktop and JupyterLab (a minute or two the first time)")
+        subprocess.run([str(ROOT / "images" / "build"), "desktop", "jupyterlab"], check=True)
+    client = docker.from_env(timeout=30)
+    present = {}
+    for image, policy in REAL_APPS.items():
+        try:
+            client.images.get(image)
+            present[image] = policy
+        except docker.errors.ImageNotFound:
+            pass
+    client.close()
+    if not present:
+        step("for a noVNC desktop and JupyterLab too: DEMO_REAL_APPS=1 make demo")
+    return present
+
+
 def build_images() -> None:
     if not Path("/bin/busybox").exists():  # the demo images are made of it
         if os.geteuid() != 0:
@@ -116,7 +142,7 @@ def build_images() -> None:
     subprocess.run([str(ROOT / "images" / "build")], check=True)
 
 
-def prepare_database(path: Path) -> None:
+def prepare_database(path: Path, extra: dict[str, GrantPolicy]) -> None:
     database = Database(url=f"sqlite:///{path}")
     if path.exists():
         database.upgrade()  # a database of an older version of the demo
@@ -132,10 +158,11 @@ def prepare_database(path: Path) -> None:
     for user in USERS:
         if user not in known_users:
             admin.create_user(user)
-    for image in (WEBAPP, DESKTOP):
+    grants = {**GRANTS, **{(user, image): p for image, p in extra.items() for user in USERS}}
+    for image in sorted({WEBAPP, DESKTOP, *extra}):
         if image not in known_images:
             asyncio.run(admin.create_application(image))
-    for (user, image), policy in GRANTS.items():
+    for (user, image), policy in grants.items():
         admin.grant(image, user, policy)  # granting again changes nothing
     containers.docker.close()
     database.dispose()
@@ -205,7 +232,7 @@ def main() -> None:
     try:
         dockerd = ensure_engine()
         build_images()
-        prepare_database(STATE / "app.sqlite")
+        prepare_database(STATE / "app.sqlite", real_apps())
         password = secret("password")
         hub = start_hub(password)
         print(

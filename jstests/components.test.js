@@ -37,6 +37,15 @@ describe("AppCard", () => {
     expect(card.get("a").attributes("href")).toBe("#/apps/m1");
   });
 
+  it("names the kind of application: web app, desktop or JupyterLab", () => {
+    const chip = (type) =>
+      mount(AppCard, { props: { app: application({ type }), state: "stopped" } }).get(".chip").text();
+    expect(chip("webapp")).toBe("Web app");
+    expect(chip("vncapp")).toBe("Desktop");
+    expect(chip("jupyter")).toBe("JupyterLab");
+    expect(chip("future-kind")).toBe("future-kind");
+  });
+
   it("shows the icon only as a PNG data URI", () => {
     const good = mount(AppIcon, { props: { icon: "iVBORw0KGgo=", name: "x" } });
     expect(good.get("img").attributes("src")).toBe("data:image/png;base64,iVBORw0KGgo=");

@@ -233,6 +233,22 @@ async def test_a_connection_the_app_says_to_close_is_not_reused(
     assert app.opened == 3
 
 
+async def test_a_cross_origin_websocket_is_refused_before_the_app_is_contacted(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    upgrade = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+        "Origin": "http://evil.example",
+    }
+    response = await gateway.fetch("echo", headers=upgrade)
+    assert response.code == 403
+    assert app.opened == 0
+
+
 async def test_the_credentials_never_reach_the_app(
     app: CountingServer, gateway_to: GatewayTo
 ) -> None:

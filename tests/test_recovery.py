@@ -81,10 +81,12 @@ def test_apps_stay_usable_when_the_hub_and_the_services_restart(site: Site) -> N
 def test_an_app_survives_its_service_being_killed(site: Site) -> None:
     """SECURITY-TESTS 32: the Hub starts the service again; the app was never lost."""
     container = start(site, "alice")
-    services = [
+    services = [  # alice's service of this site, not of another site running meanwhile
         pid
         for pid in Path("/proc").iterdir()
-        if pid.name.isdigit() and b"JUPYTERHUB_USER=alice" in _environ(pid).split(b"\0")
+        if pid.name.isdigit()
+        and b"JUPYTERHUB_USER=alice" in _environ(pid).split(b"\0")
+        and str(site.hub.workdir).encode() in _environ(pid)
     ]
     assert services
     for pid in services:

@@ -88,6 +88,10 @@ class GatewayHandler(BaseHandler, WebSocketHandler):
 
     async def get(self, *args: str) -> None:
         if self.is_upgrade:
+            # Refused before the app is contacted (tornado would check only after).
+            origin = self.request.headers.get("Origin")
+            if origin is not None and urlsplit(origin).netloc != self.request.host:
+                raise web.HTTPError(403, "cross-origin websocket refused")
             await self.open_backend()
             await WebSocketHandler.get(self, *args)
         else:
