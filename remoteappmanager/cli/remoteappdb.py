@@ -17,6 +17,7 @@ from ..db.database import DB_URL_ENV, SCHEMA_REVISION
 from ..errors import NotFound, RemoteAppError
 from ..services.catalogue import Catalogue
 from ..services.policy import GrantPolicy, Volume
+from .policy_options import POLICY_OPTIONS, add_policy_options
 
 if TYPE_CHECKING:
     from ..services.administration import Administration
@@ -364,34 +365,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_policy_options(sub)
     return parser
-
-
-def add_policy_options(parser: argparse.ArgumentParser) -> None:
-    policy = parser.add_argument_group("policy")
-    policy.add_argument(
-        "--allow-home",
-        action="store_true",
-        help="mount the user's workspace directory at /workspace",
-    )
-    policy.add_argument(
-        "--allow-view", action="store_true", help="let the user share a view of the running app"
-    )
-    policy.add_argument(
-        "--allow-startup-data",
-        action="store_true",
-        help="let the user name a file for the app to open at start",
-    )
-    policy.add_argument(
-        "--volume",
-        metavar="SRC:TGT:MODE",
-        help="mount the host directory SRC at TGT in the container, MODE ro or rw",
-    )
-    policy.add_argument(
-        "--app-license", metavar="TEXT", help="licence text given to the app as $APP_LICENSE"
-    )
-
-
-POLICY_OPTIONS = ("allow_home", "allow_view", "allow_startup_data", "volume", "app_license")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from ..errors import InvalidInput, RemoteAppError
 from ..naming import url_path_name
+from .policy_options import add_policy_options
 
 EXIT_CODES = """\
 exit codes:
@@ -1061,7 +1062,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("user_name", metavar="USER", help="the user's JupyterHub name")
     add_application_id(sub, "APP_ID")
-    add_policy_options(sub)
+    add_policy_options(sub, "policy (the service checks it)")
     sub = command(
         grant,
         "update",
@@ -1071,7 +1072,7 @@ def build_parser() -> argparse.ArgumentParser:
         admin=True,
     )
     sub.add_argument("mapping_id", metavar="MAPPING_ID", help="from `grant list`")
-    add_policy_options(sub)
+    add_policy_options(sub, "policy (the service checks it)")
     sub = command(
         grant,
         "remove",
@@ -1120,36 +1121,6 @@ def add_application_id(parser: argparse.ArgumentParser, metavar: str) -> None:
         metavar=metavar,
         type=application_id,
         help="the application's id, from `app list`",
-    )
-
-
-def add_policy_options(parser: argparse.ArgumentParser) -> None:
-    """The options of a policy, as `remoteappdb app grant` takes them."""
-    policy = parser.add_argument_group("policy (the service checks it)")
-    policy.add_argument(
-        "--allow-home",
-        action="store_true",
-        help="mount the user's workspace directory at /workspace",
-    )
-    policy.add_argument(
-        "--allow-view", action="store_true", help="let the user share a view of the running app"
-    )
-    policy.add_argument(
-        "--allow-startup-data",
-        action="store_true",
-        help="let the user name a file for the app to open at start",
-    )
-    policy.add_argument(
-        "--volume",
-        metavar="SRC:TGT:MODE",
-        help="mount the host directory SRC at TGT in the container, MODE ro or rw",
-    )
-    policy.add_argument(
-        "--license",
-        "--app-license",
-        dest="app_license",
-        metavar="TEXT",
-        help="licence text given to the app as $APP_LICENSE",
     )
 
 
