@@ -11,9 +11,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from .conftest import ROOT, unavailable
 from .hub import Hub
@@ -58,3 +59,24 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def browsing(
+    browser: Browser, request: Any, width: int, height: int, name: str
+) -> Iterator[BrowserContext]:
+    """A fresh browser context; if the test fails, what its pages showed is saved as
+    screenshots and the browser's console is printed, for whoever debugs."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    messages: list[str] = []
+    context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    try:
+        yield context
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:
+            for number, page in enumerate(context.pages):
+                shot = screenshot(page, f"failed-{name}-{number}")
+                print(f"failed page {number}: {page.url} -> {shot}")
+            print("browser console:", *messages[-50:], sep="\n  ")
+    finally:
+        context.close()

@@ -21,7 +21,7 @@ from remoteappmanager.docker.image import LABEL_PREFIX
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
-from .browser import chromium, log_in, screenshot
+from .browser import browsing, chromium, log_in, screenshot
 from .conftest import DEMO_WEBAPP
 from .site import Site, running_site
 
@@ -63,16 +63,8 @@ def site(
 
 @pytest.fixture
 def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    messages: list[str] = []
-    context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
-    yield context
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:  # what the browser showed, for whoever debugs
-        for number, page in enumerate(context.pages):
-            print(f"failed page {number}: {page.url} -> {screenshot(page, f'failed-{number}')}")
-        print("browser console:", *messages, sep="\n  ")
-    context.close()
+    with browsing(browser, request, 1280, 720, "dashboard") as context:
+        yield context
 
 
 def card(page: Page, name: str) -> Any:

@@ -31,7 +31,7 @@ from remoteappmanager.naming import escape_name
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
-from .browser import SCREENSHOTS, chromium, log_in, screenshot
+from .browser import SCREENSHOTS, browsing, chromium, log_in, screenshot
 from .conftest import ROOT
 from .site import Site, app_url, route_of, running_site
 
@@ -93,18 +93,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    messages: list[str] = []
-    context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
-    yield context
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:  # what the browser showed, for whoever debugs
-        for number, page in enumerate(context.pages):
-            print(
-                f"failed page {number}: {page.url} -> {screenshot(page, f'failed-real-{number}')}"
-            )
-        print("browser console:", *messages[-50:], sep="\n  ")
-    context.close()
+    with browsing(browser, request, 1280, 900, "real") as context:
+        yield context
 
 
 def start_app(site: Site, key: str, configurables: dict[str, str] | None = None) -> dict[str, Any]:
