@@ -4,7 +4,10 @@ Run by the Makefile once the virtual environment, the dashboards and the proxy a
 installed. It makes sure a Docker engine answers (starting Debian's dockerd, as root,
 if there is none), builds the demo images, makes the app database in ``.demo/`` with
 the users ``admin`` and ``alice``, and runs JupyterHub in the foreground on
-http://127.0.0.1:8000. Ctrl-C stops the Hub, the users' services, the demo's
+http://localhost:8000 (listening on 127.0.0.1). Each user's server is at
+``http://<user>.localhost:8000`` and each app on its own origin,
+``http://<url_id>.<user>.localhost:8000``: browsers resolve ``*.localhost`` to this
+machine (RFC 6761), so no DNS is needed. Ctrl-C stops the Hub, the users' services, the demo's
 containers, and the dockerd it started. Everything it makes is kept in ``.demo/`` for
 the next run, which starts in seconds; ``make clean-demo`` removes it.
 
@@ -186,6 +189,8 @@ def hub_config(password: str) -> Path:
         "# Written by make demo.\n"
         f"c.ContainerService.realm = {REALM!r}\n"
         f"c.ContainerService.workspace_root = {str(STATE / 'workspaces')!r}\n"
+        # Every app on an origin of its own (the Hub's subdomain_host below).
+        'c.ContainerService.app_origin = "http://{url_id}.{user_host}"\n'
     )
     config = STATE / "jupyterhub_config.py"
     config.write_text(
@@ -193,6 +198,7 @@ def hub_config(password: str) -> Path:
 # Written by make demo: deploy/jupyterhub_config.py, with demo users on this machine.
 load_subconfig({str(ROOT / "deploy" / "jupyterhub_config.py")!r})
 c.JupyterHub.bind_url = "http://127.0.0.1:{PORT}"
+c.JupyterHub.subdomain_host = "http://localhost:{PORT}"
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{PORT + 81}"
 c.ConfigurableHTTPProxy.command = [{str(CHP)!r}]
 c.ConfigurableHTTPProxy.pid_file = {str(STATE / "jupyterhub-proxy.pid")!r}
@@ -237,7 +243,7 @@ def main() -> None:
         hub = start_hub(password)
         print(
             f"""
-  remoteappmanager demo: open http://127.0.0.1:{PORT}/
+  remoteappmanager demo: open http://localhost:{PORT}/
   log in as  alice  (a user)  or  admin  (an administrator), password  {password}
   the Hub's log: {STATE / "jupyterhub.log"}
   Ctrl-C stops the demo.

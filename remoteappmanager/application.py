@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from tornado import web
 from tornado.httpserver import HTTPServer
-from traitlets import Bool, Dict, List, Unicode, default, validate
+from traitlets import Bool, Dict, Int, List, Unicode, default, validate
 from traitlets.config import Application
 
 from . import __version__
@@ -26,6 +26,7 @@ from .db import Database
 from .docker import DockerClient
 from .errors import RemoteAppError
 from .services.activity import ActivityReporter
+from .services.app_sessions import AppSessions
 from .services.catalogue import ensure_user
 from .services.containers import ContainerService
 from .services.policy import GrantPolicy
@@ -59,7 +60,7 @@ class RemoteAppManager(Application):
     remoteappmanager --config=/etc/remoteappmanager/remoteappmanager_config.py
     """
 
-    classes = [Database, DockerClient, ContainerService, ActivityReporter]
+    classes = [Database, DockerClient, ContainerService, AppSessions, ActivityReporter]
     aliases = {
         "config": "RemoteAppManager.config_file",
         "db": "Database.url",
@@ -118,6 +119,12 @@ class RemoteAppManager(Application):
         {image: policy options}, e.g. {"simphony/paraview": {"allow_home": True,
         "volume": "/srv/data:/data:ro"}}. Options: allow_home, allow_view,
         allow_startup_data, volume, app_license.""",
+    ).tag(config=True)
+
+    gateway_max_body_size = Int(
+        1024**3,
+        help="""Bytes a request body to an application may have (uploads); it is streamed
+        to the app, never held whole, and read only once the request is authorized.""",
     ).tag(config=True)
 
     @default("log_level")
@@ -182,7 +189,7 @@ class RemoteAppManager(Application):
         from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 
         from .handlers.api import api_routes
-        from .handlers.gateway import gateway_routes
+        from .handlers.gateway import app_origin_routes, gateway_routes
         from .handlers.pages import page_routes
 
         # The one instance: the Hub's callback handler finds it with HubOAuth.instance().
@@ -194,8 +201,12 @@ class RemoteAppManager(Application):
             *gateway_routes(self.base_url),
             *page_routes(self.base_url),
         ]
+        public = urlsplit(self.container_service.public_url)
         settings = {
             "hub_auth": hub_auth,
+            "app_sessions": AppSessions(parent=self),
+            "public_origin": f"{public.scheme}://{public.netloc}" if public.netloc else "",
+            "gateway_max_body_size": self.gateway_max_body_size,
             "owner": self.user,
             "base_url": self.base_url,
             "container_service": self.container_service,
@@ -209,7 +220,11 @@ class RemoteAppManager(Application):
             "xsrf_cookies": False,  # HubOAuth checks XSRF itself (see handlers/base.py)
             "log_function": self._log_request,
         }
-        return web.Application(routes, **settings)
+        app = web.Application(routes, **settings)
+        if self.container_service.app_origin:
+            # Checked before the routes above: on an app's origin, only the app.
+            app.add_handlers(self.container_service.app_host_pattern().pattern, app_origin_routes())
+        return app
 
     def _log_request(self, handler: web.RequestHandler) -> None:
         status = handler.get_status()
@@ -222,6 +237,7 @@ class RemoteAppManager(Application):
             self.write_config_file()
             return
         try:
+            self.container_service.app_host_pattern()  # a bad app_origin fails here
             self.database.check_schema()
             self.prepare_owner()
         except RemoteAppError as error:

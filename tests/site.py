@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -40,9 +41,15 @@ class Site:
     """The running system, and what the tests need to know of it."""
 
     def __init__(
-        self, hub: Hub, realm: str, mapping_ids: dict[str, str], env: dict[str, str]
+        self,
+        hub: Hub,
+        realm: str,
+        mapping_ids: dict[str, str],
+        env: dict[str, str],
+        subdomains: bool = False,
     ) -> None:
         self.hub = hub
+        self.subdomains = subdomains
         self.realm = realm
         self.mapping_ids = mapping_ids
         self.env = env
@@ -51,7 +58,9 @@ class Site:
     def restart_hub(self) -> None:
         """Stop the Hub (and with it the users' services) and start it again."""
         self.hub.stop()
-        self.hub = Hub.start(self.hub.workdir, SITE_HUB_CONFIG, env=self.env)
+        self.hub = Hub.start(
+            self.hub.workdir, SITE_HUB_CONFIG, env=self.env, subdomains=self.subdomains
+        )
         self.sessions.clear()
 
     def session(self, user: str) -> requests.Session:
@@ -63,8 +72,15 @@ class Site:
             self.sessions[user] = session
         return self.sessions[user]
 
+    def server_url(self, user: str) -> str:
+        """The user's server: ``/user/<name>/`` on the Hub's host, or on the user's own
+        host (``<name>.localhost``) when the Hub uses subdomains."""
+        url = urlsplit(self.hub.url)
+        host = f"{user}.{url.netloc}" if self.subdomains else url.netloc
+        return f"{url.scheme}://{host}/user/{user}/"
+
     def api(self, user: str, service_of: str | None = None) -> str:
-        return f"{self.hub.url}user/{service_of or user}/api/v1/"
+        return f"{self.server_url(service_of or user)}api/v1/"
 
     def write(
         self,
@@ -84,7 +100,12 @@ class Site:
 
 
 @contextmanager
-def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
+def running_site(
+    workdir: Path, docker_engine: Any, app_origins: bool = False, service_config: str = ""
+) -> Iterator[Site]:
+    """The site; with ``app_origins`` the Hub uses subdomains and every app gets its
+    own origin, ``http://<url_id>.<user>.localhost:PORT/``. ``service_config`` is added
+    to the services' remoteappmanager_config.py."""
     realm = f"test-{secrets.token_hex(6)}"
     db_url = f"sqlite:///{workdir / 'app.sqlite'}"
     database = Database(url=db_url)
@@ -102,21 +123,23 @@ def running_site(workdir: Path, docker_engine: Any) -> Iterator[Site]:
             0
         ].mapping_id
     database.dispose()
-    service_config = workdir / "remoteappmanager_config.py"
-    service_config.write_text(
+    config_file = workdir / "remoteappmanager_config.py"
+    config_file.write_text(
         f"c.ContainerService.realm = {realm!r}\n"
         "c.ActivityReporter.interval = 0\n"
         "c.RouteTable.reconcile_interval = 1\n"
         'c.RemoteAppManager.admin_groups = ["operators"]\n'
         f"c.RemoteAppManager.demo_applications = {{{DEMO_DESKTOP!r}: {{}}}}\n"
+        + ('c.ContainerService.app_origin = "http://{url_id}.{user_host}"\n' if app_origins else "")
+        + service_config
     )
     env = {
         "REMOTEAPPMANAGER_DB_URL": db_url,
         "REMOTEAPPMANAGER_WORKSPACES": str(workdir / "workspaces"),
-        "REMOTEAPPMANAGER_CONFIG": str(service_config),
+        "REMOTEAPPMANAGER_CONFIG": str(config_file),
     }
-    hub = Hub.start(workdir, SITE_HUB_CONFIG, env=env)
-    site = Site(hub, realm, mapping_ids, env)
+    hub = Hub.start(workdir, SITE_HUB_CONFIG, env=env, subdomains=app_origins)
+    site = Site(hub, realm, mapping_ids, env, subdomains=app_origins)
     try:
         yield site
     finally:
@@ -141,7 +164,9 @@ def start(site: Site, user: str, key: str | None = None) -> dict[str, Any]:
 
 
 def app_url(site: Site, container: dict[str, Any], path: str = "") -> str:
-    return f"{site.hub.url.rstrip('/')}{container['url']}{path}"
+    """The app's path on its owner's server (with app origins: where it is opened)."""
+    origin = urlsplit(site.server_url(container["user"]))
+    return f"{origin.scheme}://{origin.netloc}{container['url']}{path}"
 
 
 def requests_seen_by(docker_engine: Any, url_id: str) -> int:

@@ -26,7 +26,7 @@ import requests
 from remoteappmanager.docker.container import REALM_LABEL
 
 from .conftest import ROOT
-from .hub import Hub, free_port, login, open_server
+from .hub import Hub, free_port, login, open_server, resolve_localhost_subdomains
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -102,7 +102,7 @@ def demo(tmp_path: Path, docker_engine: Any) -> Iterator[Demo]:
 def test_make_demo_runs_the_whole_system_and_ctrl_c_stops_it(
     demo: Demo, docker_engine: Any
 ) -> None:
-    url = f"http://127.0.0.1:{demo.port}/"
+    url = f"http://localhost:{demo.port}/"
     started = time.monotonic()
     while True:
         assert demo.process.poll() is None, "make demo stopped before the Hub answered"
@@ -129,20 +129,8 @@ def test_make_demo_runs_the_whole_system_and_ctrl_c_stops_it(
         _proxy_api_port=demo.port + 1,
     )
     alice = login(hub, "alice")
-    assert open_server(alice, hub, "alice").status_code == 200
-    api = f"{url}user/alice/api/v1/"
-    apps = alice.get(f"{api}applications", timeout=30).json()["items"]
-    [webapp] = [app for app in apps if app["name"] == "Demo web app"]
-    xsrf = alice.cookies.get("_xsrf", path="/user/alice/") or ""
-    started_app = alice.post(
-        f"{api}containers",
-        json={"mapping_id": webapp["mapping_id"]},
-        headers={"X-XSRFToken": xsrf},
-        timeout=60,
-    )
-    assert started_app.status_code == 201, started_app.text
-    page = alice.get(f"{url.rstrip('/')}{started_app.json()['url']}env.json", timeout=30)
-    assert page.status_code == 200 and page.json()["JPY_USER"] == "alice"
+    with resolve_localhost_subdomains():  # the demo gives each user and app a host
+        use_the_demo_app(hub, alice, demo.port)
 
     os.killpg(demo.process.pid, signal.SIGINT)  # Ctrl-C in the terminal
     demo.process.wait(120)
@@ -154,6 +142,33 @@ def test_make_demo_runs_the_whole_system_and_ctrl_c_stops_it(
         if pid.name.isdigit() and str(demo.copy).encode() in _cmdline(pid)
     ]
     assert left == [], f"processes of the demo still running: {left}"
+
+
+def use_the_demo_app(hub: Hub, alice: requests.Session, port: int) -> None:
+    """alice starts the demo web app and opens it on its own origin."""
+    assert open_server(alice, hub, "alice").status_code == 200
+    server = f"http://alice.localhost:{port}"
+    api = f"{server}/user/alice/api/v1/"
+    apps = alice.get(f"{api}applications", timeout=30).json()["items"]
+    [webapp] = [app for app in apps if app["name"] == "Demo web app"]
+    xsrf = alice.cookies.get("_xsrf", path="/user/alice/") or ""
+    started_app = alice.post(
+        f"{api}containers",
+        json={"mapping_id": webapp["mapping_id"]},
+        headers={"X-XSRFToken": xsrf},
+        timeout=60,
+    )
+    assert started_app.status_code == 201, started_app.text
+    container = started_app.json()
+    assert container["origin"] == f"http://{container['url_id']}.alice.localhost:{port}"
+    # The dashboard waits for the app's origin to be routed, as this does.
+    deadline = time.monotonic() + 30
+    while not requests.get(f"{container['origin']}/_remoteappmanager/ping", timeout=5).ok:
+        assert time.monotonic() < deadline, "the app's origin was never routed"
+        time.sleep(0.1)
+    page = alice.get(f"{server}{container['url']}env.json", timeout=30)
+    assert page.url.startswith(container["origin"])
+    assert page.status_code == 200 and page.json()["JPY_USER"] == "alice"
 
 
 def _cmdline(pid: Path) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from tornado import web
+from tornado.http1connection import HTTP1Connection
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPResponse
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
@@ -71,6 +72,27 @@ class Echo(web.RequestHandler):
 
     def head(self) -> None:
         self.set_header("X-Seen", "head")
+
+
+@web.stream_request_body
+class Upload(web.RequestHandler):
+    """Counts and digests a body as it arrives, holding none of it; and says how many
+    pieces it came in (a body sent whole would come in one)."""
+
+    def prepare(self) -> None:
+        assert isinstance(self.request.connection, HTTP1Connection)
+        self.request.connection.set_max_body_size(1 << 40)
+        self.length, self.pieces, self.digest = 0, 0, hashlib.sha256()
+
+    def data_received(self, chunk: bytes) -> None:
+        self.length += len(chunk)
+        self.pieces += 1
+        self.digest.update(chunk)
+
+    def post(self) -> None:
+        self.write(
+            {"length": self.length, "pieces": self.pieces, "sha256": self.digest.hexdigest()}
+        )
 
 
 class Stream(web.RequestHandler):
@@ -130,6 +152,7 @@ class OpenGateway(GatewayHandler):
 
     async def prepare(self) -> None:
         self.container = self.settings["app"]
+        self.allow_body(1 << 30)
 
 
 def container_at(port: int) -> Container:
@@ -198,6 +221,7 @@ async def gateway_to() -> AsyncIterator[GatewayTo]:
 async def app() -> AsyncIterator[CountingServer]:
     routes = [
         (r".*/echo", Echo),
+        (r".*/upload", Upload),
         (r".*/stream", Stream),
         (r".*/close", Close),
         (r".*/empty", NoContent),
@@ -208,6 +232,40 @@ async def app() -> AsyncIterator[CountingServer]:
     server.port = port
     yield server
     server.stop()
+
+
+async def test_a_200_mb_upload_is_streamed_to_the_app(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """A multipart upload of 200 MiB, sent in pieces (chunked), reaches the app whole,
+    in pieces too: the gateway passes it on as it comes, and parses nothing."""
+    gateway = await gateway_to(app.port)
+    piece = bytes(range(256)) * 4096  # 1 MiB
+    count = 200
+    expected = hashlib.sha256()
+    boundary = b"--remoteappmanager-test"
+    head = boundary + b'\r\nContent-Disposition: form-data; name="f"; filename="big"\r\n\r\n'
+    tail = b"\r\n" + boundary + b"--\r\n"
+    for part in (head, *[piece] * count, tail):
+        expected.update(part)
+
+    async def produce(write: Callable[[bytes], Awaitable[None]]) -> None:
+        await write(head)
+        for _ in range(count):
+            await write(piece)
+        await write(tail)
+
+    response = await gateway.fetch(
+        "upload",
+        method="POST",
+        body_producer=produce,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary[2:].decode()}"},
+        request_timeout=300,
+    )
+    seen = json.loads(response.body)
+    assert seen["length"] == len(head) + count * len(piece) + len(tail)
+    assert seen["sha256"] == expected.hexdigest()
+    assert seen["pieces"] > count  # streamed, not gathered first
 
 
 async def test_sequential_requests_share_one_connection(
@@ -279,7 +337,9 @@ async def test_bodies_and_streamed_responses_arrive_whole(
     pieces: list[bytes] = []
     await gateway.fetch("stream?n=50", streaming_callback=pieces.append)
     assert b"".join(pieces) == b"".join(chunk(i) for i in range(50))
-    assert app.opened == 1
+    # The three 1 MiB bodies were streamed, each on a connection of its own; the
+    # rest shared one kept-alive connection.
+    assert app.opened == 1 + 3
 
 
 async def test_an_idle_connection_is_closed_after_idle_seconds(

@@ -6,11 +6,12 @@ the ``eu.simphony-project.docker.runinfo.*`` labels below and is found by them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
-from .image import LABEL_PREFIX
+from .image import LABEL_PREFIX, Serving
 
 RUNINFO_PREFIX = LABEL_PREFIX + "runinfo."
 USER_LABEL = RUNINFO_PREFIX + "user"
@@ -18,6 +19,9 @@ MAPPING_ID_LABEL = RUNINFO_PREFIX + "mapping_id"
 URL_ID_LABEL = RUNINFO_PREFIX + "url_id"
 URLPATH_LABEL = RUNINFO_PREFIX + "urlpath"
 REALM_LABEL = RUNINFO_PREFIX + "realm"
+# The app's own origin (http://<url_id>.<host>), or "" when it lives under the
+# user's origin, at urlpath.
+ORIGIN_LABEL = RUNINFO_PREFIX + "origin"
 
 
 @dataclass(frozen=True)
@@ -36,15 +40,19 @@ class Container:
     created_at: datetime
     host_ip: str | None
     host_port: int | None
+    origin: str = ""
+    serving: Serving = field(default_factory=Serving)
 
     @classmethod
-    def from_summary(cls, summary: dict[str, Any], port: int) -> Container:
-        """From an entry of the engine's container list."""
+    def from_summary(cls, summary: dict[str, Any], default_port: int) -> Container:
+        """From an entry of the engine's container list (its labels include its
+        image's, so ``serving`` is what the image says)."""
         labels: dict[str, str] = summary.get("Labels") or {}
+        serving = Serving.from_labels(labels, default_port)
         published = [
             entry
             for entry in summary.get("Ports") or []
-            if entry.get("PrivatePort") == port and entry.get("PublicPort")
+            if entry.get("PrivatePort") == serving.port and entry.get("PublicPort")
         ]
         names = summary.get("Names") or [""]
         return cls(
@@ -60,6 +68,8 @@ class Container:
             created_at=datetime.fromtimestamp(summary.get("Created", 0), timezone.utc),
             host_ip=published[0].get("IP") if published else None,
             host_port=int(published[0]["PublicPort"]) if published else None,
+            origin=labels.get(ORIGIN_LABEL, ""),
+            serving=serving,
         )
 
     @property
@@ -72,3 +82,13 @@ class Container:
         if not self.running or self.host_port is None:
             return None
         return f"http://{self.host_ip or '127.0.0.1'}:{self.host_port}"
+
+    @property
+    def app_path(self) -> str:
+        """Where the app itself serves: at its URL prefix, or at ``/``."""
+        return "/" if self.serving.strip_prefix else self.urlpath
+
+    @property
+    def host_name(self) -> str:
+        """The host name of the app's own origin ("" when it has none)."""
+        return urlsplit(self.origin).hostname or "" if self.origin else ""

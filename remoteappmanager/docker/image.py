@@ -7,7 +7,9 @@ simphony-remote work unchanged:
 - ``icon_128``: a base64 PNG (bounded size), else the dashboard shows a generic icon;
 - ``type``: ``webapp``, ``vncapp`` or ``jupyter``;
 - ``env.<kebab-name>``: the image understands the variable ``KEBAB_NAME``; this is
-  how an image says which configurables (see ``services.configurables``) it accepts.
+  how an image says which configurables (see ``services.configurables``) it accepts;
+- how the app is served (`Serving`): ``port``, ``strip-prefix``, ``ready-path``,
+  ``host``; containers carry their image's labels, so these are read from either.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import base64
 import binascii
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 LABEL_PREFIX = "eu.simphony-project.docker."
@@ -27,6 +29,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 UI_NAME_LENGTH = 255
 DESCRIPTION_LENGTH = 4096
 ENV_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DEFAULT_PORT = 8888
+READY_PATH = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+/?)*")
+HOST_HEADER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?")
 # Variables the service sets itself: no label may claim them.
 PROTECTED_ENV = frozenset({"JPY_USER", "JPY_BASE_USER_URL", "USER", "URL_ID", "APP_LICENSE"})
 
@@ -34,6 +39,37 @@ PROTECTED_ENV = frozenset({"JPY_USER", "JPY_BASE_USER_URL", "USER", "URL_ID", "A
 def env_name(key: str) -> str:
     """``x11-width`` -> ``X11_WIDTH``."""
     return key.upper().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How an app is reached, from its labels (invalid values fall back to defaults).
+
+    - ``port``: where it listens in the container (label ``port``, default 8888);
+    - ``strip_prefix``: it serves at ``/``, not under its URL prefix (``strip-prefix``);
+    - ``ready_path``: a path under where it lives that answers once it is ready;
+    - ``host``: the ``Host`` it expects to be called by (``host``, e.g.
+      ``localhost:5006``); None: the address the gateway reaches it at.
+    """
+
+    port: int = DEFAULT_PORT
+    strip_prefix: bool = False
+    ready_path: str = ""
+    host: str | None = None
+
+    @classmethod
+    def from_labels(cls, labels: dict[str, str], default_port: int = DEFAULT_PORT) -> Serving:
+        port_label = labels.get(LABEL_PREFIX + "port", "").strip()
+        port = int(port_label) if port_label.isdigit() and 0 < int(port_label) < 65536 else 0
+        ready = labels.get(LABEL_PREFIX + "ready-path", "").strip().lstrip("/")
+        host = labels.get(LABEL_PREFIX + "host", "").strip()
+        return cls(
+            port=port or default_port,
+            strip_prefix=labels.get(LABEL_PREFIX + "strip-prefix", "").strip().lower()
+            in ("true", "yes", "1"),
+            ready_path=ready if READY_PATH.fullmatch(ready) and ".." not in ready else "",
+            host=host if HOST_HEADER.fullmatch(host) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -48,6 +84,7 @@ class ImageInfo:
     type: str
     env_keys: frozenset[str]
     available: bool = True
+    serving: Serving = field(default_factory=Serving)
 
     @classmethod
     def missing(cls, name: str) -> ImageInfo:
@@ -77,6 +114,7 @@ class ImageInfo:
                 and ENV_KEY.fullmatch(key := label[len(ENV_PREFIX) :])
                 and env_name(key) not in PROTECTED_ENV
             ),
+            serving=Serving.from_labels(labels),
         )
 
     def with_overrides(self, display_name: str | None, description: str | None) -> ImageInfo:

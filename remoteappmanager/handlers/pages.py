@@ -19,22 +19,26 @@ from .base import BaseHandler
 DASHBOARD = Path(__file__).resolve().parents[1] / "static" / "dashboard"
 CONFIG_PLACEHOLDER = "__REMOTEAPPMANAGER_CONFIG__"
 
-# The page runs only its own scripts and talks only to its own service; the apps it
-# shows in a frame are under the same origin (the gateway).
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "frame-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
+
+def content_security_policy(app_origins: str) -> str:
+    """The page runs only its own scripts and talks only to its own service; the apps
+    it shows in a frame are under its origin (the gateway), or on their own
+    (``app_origins``, e.g. ``http://*.alice.hub.example.org``), which it may ping."""
+    apps = f" {app_origins}" if app_origins else ""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            f"frame-src 'self'{apps}",
+            f"connect-src 'self'{apps}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        )
     )
-)
 
 
 @cache
@@ -68,7 +72,8 @@ class HomeHandler(BaseHandler):
             "xsrf_token": self.xsrf_token.decode(),
             "version": __version__,
         }
-        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        policy = content_security_policy(self.containers.app_origins_source())
+        self.set_header("Content-Security-Policy", policy)
         self.set_header("Cache-Control", "no-store")
         self.finish(page.replace(CONFIG_PLACEHOLDER, config_json(config)))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,6 +71,26 @@ class Exchange(httputil.HTTPMessageDelegate):
         self.aborted = True
         if self._connection is not None:
             self._connection.close()
+
+    def begin(self, stream: IOStream) -> None:
+        """Send the request's headers on ``stream``; its body follows by `write`."""
+        self._connection = HTTP1Connection(stream, is_client=True, params=PARAMETERS)
+        self._connection.write_headers(self.request, self.headers)
+
+    def write(self, chunk: bytes) -> Awaitable[None]:
+        """A piece of the body of a `begin`-started request (awaited: a slow app
+        slows the reading from the client)."""
+        assert self._connection is not None
+        return self._connection.write(chunk)
+
+    async def end(self) -> None:
+        """After `begin` and `write`: the body is complete; pass the response on."""
+        connection = self._connection
+        assert connection is not None
+        connection.finish()
+        await connection.read_response(self)
+        if not self.complete:
+            raise ConnectionError("malformed response from the app")
 
     async def run(self, stream: IOStream) -> None:
         """Send the request on ``stream`` and pass the response on.
@@ -151,6 +171,20 @@ class UpstreamPool:
                 # The app closed it as we sent, and likely the others too: once, afresh.
                 self.close_idle(address)
         await self._run(address, await self._connect(address), exchange)
+
+    async def send_streamed(
+        self, address: str, exchange: Exchange, body: AsyncIterator[bytes]
+    ) -> None:
+        """Run ``exchange`` sending ``body`` as it comes, on a connection of its own
+        (never reused, never retried: the body cannot be sent twice)."""
+        stream = await self._connect(address)
+        try:
+            exchange.begin(stream)
+            async for chunk in body:
+                await exchange.write(chunk)
+            await exchange.end()
+        finally:
+            stream.close()
 
     def close_idle(self, address: str | None = None) -> None:
         """Close the idle connections to ``address``, or to every app."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import sys
 import threading
@@ -18,6 +19,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import docker.errors
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
@@ -28,6 +30,7 @@ from ..db import Accounting, Database
 from ..docker import DockerClient
 from ..docker.container import (
     MAPPING_ID_LABEL,
+    ORIGIN_LABEL,
     REALM_LABEL,
     URL_ID_LABEL,
     URLPATH_LABEL,
@@ -93,7 +96,25 @@ class ContainerService(LoggingConfigurable):
         "/", help="JupyterHub's base URL; users' services live at {hub_prefix}user/<name>/."
     ).tag(config=True)
 
-    container_port = Int(8888, help="The port the applications listen on.").tag(config=True)
+    container_port = Int(
+        8888, help="The port applications listen on, unless their image's `port` label says."
+    ).tag(config=True)
+
+    app_origin = Unicode(
+        "",
+        help="""Give each app its own origin, from this template: {url_id} is the app's
+        random id, {user_host} the host (and port) of the user's own server, e.g.
+        'http://{url_id}.{user_host}' or 'https://{url_id}.apps.example.org'. The app's
+        pages then cannot reach the dashboard, the API or the Hub with the user's
+        cookies. Needs the Hub's subdomain_host (the proxy routes by host only then)
+        and a wildcard DNS name. Empty: apps live under the user's origin, at
+        /user/<name>/containers/<url_id>/ (weaker: see the security model).""",
+    ).tag(config=True)
+
+    public_url = Unicode(
+        help="""The public URL of the user's server, e.g. http://alice.hub.example.org/user/alice/,
+        for {user_host} in app_origin. Default: $JUPYTERHUB_PUBLIC_URL."""
+    ).tag(config=True)
 
     name_prefix = Unicode("remoteapp", help="Start of every container's name.").tag(config=True)
 
@@ -141,6 +162,45 @@ class ContainerService(LoggingConfigurable):
     @default("hub_prefix")
     def _hub_prefix_default(self) -> str:
         return os.environ.get("JUPYTERHUB_BASE_URL", "/")
+
+    @default("public_url")
+    def _public_url_default(self) -> str:
+        return os.environ.get("JUPYTERHUB_PUBLIC_URL", "")
+
+    _app_host: re.Pattern[str] | None = None
+
+    def app_host_pattern(self) -> re.Pattern[str]:
+        """The host names of the apps' own origins; the url_id is the group."""
+        if self._app_host is None:
+            template_host = urlsplit(self.app_origin).netloc
+            if self.app_origin and not template_host.startswith("{url_id}."):
+                raise InvalidInput(
+                    "ContainerService.app_origin must be a URL whose host name starts "
+                    f"with '{{url_id}}.', e.g. 'https://{{url_id}}.apps.example.org': "
+                    f"not {self.app_origin!r}"
+                )
+            marker = "urlid" * 6
+            host = urlsplit(self.origin_for(marker)).hostname or ""
+            self._app_host = re.compile(re.escape(host).replace(marker, "([0-9a-f]{32})"))
+        return self._app_host
+
+    def app_origins_source(self) -> str:
+        """The apps' origins as a Content-Security-Policy source ("" without them)."""
+        return self.origin_for("*") if self.app_origin else ""
+
+    def origin_for(self, url_id: str) -> str:
+        """The app's own origin (``scheme://host[:port]``), "" without app origins."""
+        if not self.app_origin:
+            return ""
+        user_host = urlsplit(self.public_url).netloc
+        if "{user_host}" in self.app_origin and not user_host:
+            raise Unavailable(
+                "apps cannot get their own origin: the service does not know its public URL",
+                "ContainerService.app_origin uses {user_host}, and public_url is empty "
+                "(is the Hub's subdomain_host set?)",
+            )
+        url = urlsplit(self.app_origin.format(url_id=url_id, user_host=user_host))
+        return f"{url.scheme}://{url.netloc}"
 
     @default("workspace_root")
     def _workspace_root_default(self) -> str:
@@ -292,11 +352,12 @@ class ContainerService(LoggingConfigurable):
         for container in existing:
             # One that does not answer is the leftover of a start that failed while
             # the engine was out of reach: replaced below, never adopted.
-            if container.running and await self._answers(container):
+            if container.running and await self._still_answers(container):
                 return container, False
         image = await self.image_info(grant.image, grant.display_name, grant.description)
         url_id = secrets.token_hex(16)
         urlpath = f"{self.user_prefix(user)}containers/{url_id}/"
+        origin = self.origin_for(url_id)
         environment = {
             **configurable_environment(image, grant.policy, configurables),
             "JPY_USER": user,
@@ -313,12 +374,14 @@ class ContainerService(LoggingConfigurable):
             URL_ID_LABEL: url_id,
             URLPATH_LABEL: urlpath,
             REALM_LABEL: self.realm,
+            # Always set: a label of the image must not choose where the app is routed.
+            ORIGIN_LABEL: origin,
         }
         # Leftovers of this grant would hold the container name.
         for leftover in existing:
             await self.docker.remove_container(leftover.id)
 
-        container_id = await self._create(grant, environment, labels, mounts)
+        container_id = await self._create(grant, image, environment, labels, mounts)
         try:
             await self.docker.start_container(container_id)
             container = await self._describe(url_id)
@@ -467,6 +530,7 @@ class ContainerService(LoggingConfigurable):
     async def _create(
         self,
         grant: Grant,
+        image: ImageInfo,
         environment: dict[str, str],
         labels: dict[str, str],
         mounts: list[dict[str, Any]],
@@ -483,7 +547,7 @@ class ContainerService(LoggingConfigurable):
                 name=name,
                 environment=environment,
                 labels=labels,
-                port=self.container_port,
+                port=image.serving.port or self.container_port,
                 host_config=self._host_config(mounts),
             )
         )
@@ -508,18 +572,39 @@ class ContainerService(LoggingConfigurable):
             raise StartFailed("the application stopped as soon as it started")
         return container
 
+    def _ready_url(self, container: Container) -> str:
+        return f"{container.address}{container.app_path}{container.serving.ready_path}"
+
     async def _answers(self, container: Container) -> bool:
-        """Whether the app answers 2xx/3xx under its URL."""
+        """Whether the app answers 2xx/3xx where it says it is ready; raises
+        `StartFailed` at once on a 4xx, which waiting will not mend."""
         if container.address is None:
             return False
-        url = f"{container.address}{container.urlpath}"
+        url = self._ready_url(container)
         try:
             await AsyncHTTPClient().fetch(url, follow_redirects=False, request_timeout=5)
         except HTTPClientError as exc:
+            if 400 <= exc.code < 500:
+                path = f"{container.app_path}{container.serving.ready_path}"
+                hint = (
+                    "does the app serve under its prefix? (an app that serves at / needs "
+                    "the image label strip-prefix=true)"
+                    if not container.serving.strip_prefix
+                    else "is the image's ready-path label right?"
+                )
+                raise StartFailed(
+                    f"the application answered {exc.code} at {path}: {hint}", f"{url}: {exc}"
+                ) from None
             return exc.code < 400
         except OSError:
             return False  # not listening (yet)
         return True
+
+    async def _still_answers(self, container: Container) -> bool:
+        try:
+            return await self._answers(container)
+        except StartFailed:
+            return False
 
     async def _wait_until_ready(self, container: Container) -> None:
         """Poll the app until it answers, with backoff (5 ms growing to 100 ms) and a
@@ -540,7 +625,10 @@ class ContainerService(LoggingConfigurable):
                         f"(exit code {state.get('ExitCode', 'unknown')})"
                     )
             if now + delay > deadline:
-                raise StartFailed(f"the application did not answer within {self.start_timeout:g} s")
+                raise StartFailed(
+                    f"the application did not answer within {self.start_timeout:g} s "
+                    f"at {container.app_path}{container.serving.ready_path}"
+                )
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 0.1)
 

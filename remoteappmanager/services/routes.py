@@ -18,6 +18,10 @@ Modes:
   the fastest, but nothing is authenticated: anyone who knows the URL reaches the app,
   and the app receives the user's cookies. For trusted sites only.
 
+An app on its own origin (``ContainerService.app_origin``) gets a host route,
+``/<url_id>.<host>``, instead of the path route: the proxy routes by host when the Hub
+runs with ``subdomain_host`` (configurable-http-proxy's ``--host-routing``).
+
 Route data carries ``remoteappmanager`` (the realm) and never ``jupyterhub``, so the
 Hub leaves these routes alone.
 """
@@ -74,7 +78,8 @@ class RouteTable(LoggingConfigurable):
             if target is None:
                 continue  # the owner's service is not running
             data = {"remoteappmanager": self.realm, "owner": container.user}
-            wanted[container.urlpath.rstrip("/")] = (target, {**data, "url_id": container.url_id})
+            path = f"/{container.host_name}" if container.origin else container.urlpath
+            wanted[path.rstrip("/")] = (target, {**data, "url_id": container.url_id})
         return wanted
 
     async def reconcile(self, containers: list[Container]) -> None:

@@ -26,6 +26,7 @@ def container_json(container: Container) -> dict[str, Any]:
         "image": container.image,
         "state": container.state,
         "url": container.urlpath,
+        "origin": container.origin or None,
         "created_at": container.created_at.isoformat(),
     }
 
