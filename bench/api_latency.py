@@ -195,8 +195,9 @@ class Site:
     itself (as in tests/test_service_e2e.py); else the caller starts services.
     """
 
-    def __init__(self, deploy: bool = False) -> None:
+    def __init__(self, deploy: bool = False, app_origins: bool = False) -> None:
         self.deploy = deploy
+        self.app_origins = app_origins
         self.workdir = Path(tempfile.mkdtemp(prefix="ram-bench-"))
         self.realm = f"bench-{secrets.token_hex(4)}"
         self.db_url = f"sqlite:///{self.workdir / 'app.sqlite'}"
@@ -212,14 +213,18 @@ class Site:
             config, env = "", {}
             if self.deploy:
                 service_config = self.workdir / "remoteappmanager_config.py"
-                service_config.write_text(f"c.ContainerService.realm = {self.realm!r}\n")
+                service_config.write_text(
+                    f"c.ContainerService.realm = {self.realm!r}\n"
+                    + ('c.ContainerService.app_origin = "http://{url_id}.{user_host}"\n'
+                       if self.app_origins else "")
+                )  # fmt: skip
                 config = f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n"
                 env = {
                     "REMOTEAPPMANAGER_DB_URL": self.db_url,
                     "REMOTEAPPMANAGER_WORKSPACES": str(self.workdir / "workspaces"),
                     "REMOTEAPPMANAGER_CONFIG": str(service_config),
                 }
-            self.hub = Hub.start(self.workdir / "hub", config, env=env)
+            self.hub = Hub.start(self.workdir / "hub", config, env=env, subdomains=self.app_origins)
             self.token = self.hub.api_token(USER)
         except BaseException:
             self.__exit__()

@@ -14,7 +14,10 @@ bytes; node, which keeps connections alive, as most apps do) and for a websocket
 connection (alternating a and b in blocks), and throughput of 2,000 requests on 4
 connections at once. The echo app is `images/build websocket-echo` (this machine's
 node and its libraries, no registry needed); without node, its figures are skipped.
-Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
+Then the same on a second site with app origins (the Hub's subdomain_host): (c) app
+origin: the site's proxy routing the app's host -> the user's service -> the
+container, the browser known by its app session cookie, against (a) again, in the
+same run. Needs a Docker engine and node_modules (npm ci). Prints one line per figure.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import docker
 import requests
@@ -52,6 +56,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from remoteappmanager.docker import DockerClient
 from remoteappmanager.docker.container import REALM_LABEL, URL_ID_LABEL, USER_LABEL
+from tests.hub import resolve_localhost_subdomains
 
 TOTAL, CONNECTIONS, BLOCKS = 2000, 4, 5
 MESSAGE = "x" * 100
@@ -97,11 +102,13 @@ class DirectProxy:
         stop_process(self.process)
 
 
-def start_app(site: Site, mapping_id: str) -> tuple[str, str]:
-    """Start a grant through the user's REST API; (its URL path, its host port)."""
+def start_app(site: Site, mapping_id: str, server: str | None = None) -> tuple[str, str]:
+    """Start a grant through the user's REST API (at ``server``, the user's server,
+    by default under the Hub's host); (its URL path, its host port)."""
     assert site.hub is not None
+    server = server or f"{site.hub.url}user/{USER}/"
     started = requests.post(
-        f"{site.hub.url}user/{USER}/api/v1/containers",
+        f"{server}api/v1/containers",
         json={"mapping_id": mapping_id},
         headers={"Authorization": f"token {site.token}"},
         timeout=60,
@@ -109,7 +116,27 @@ def start_app(site: Site, mapping_id: str) -> tuple[str, str]:
     assert started.status_code == 201, started.text
     url_id = started.json()["url_id"]
     [container] = docker.from_env().containers.list(filters={"label": f"{URL_ID_LABEL}={url_id}"})
-    return started.json()["url"], container.ports["8888/tcp"][0]["HostPort"]
+    [port] = [bound[0]["HostPort"] for bound in container.ports.values() if bound]
+    return started.json()["url"], port
+
+
+def app_session(site: Site, server: str, prefix: str) -> dict[str, str]:
+    """The headers of a browser in the app at ``prefix`` on its own origin: its Host
+    and its app session cookie, got with a ticket from the user's ``server``."""
+    launcher = f"{server.split('/user/', 1)[0]}{prefix}"
+    auth = {"Authorization": f"token {site.token}"}
+    deadline = time.monotonic() + 30
+    while True:  # the router adds the app's host route just after the start
+        launched = requests.get(launcher, headers=auth, allow_redirects=False, timeout=30)
+        ticket = launched.headers["Location"]
+        entered = requests.get(ticket, allow_redirects=False, timeout=30)
+        if "remoteappmanager-app" in entered.cookies:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no app session at {ticket}: HTTP {entered.status_code}")
+        time.sleep(0.1)
+    cookie = entered.cookies["remoteappmanager-app"]
+    return {"Host": ticket.split("/")[2], "Cookie": f"remoteappmanager-app={cookie}"}
 
 
 async def lookup(realm: str, prefix: str, runs: int) -> list[float]:
@@ -195,13 +222,16 @@ def compare(
         p50, p99 = percentile(samples[way], 0.5), percentile(samples[way], 0.99)
         rate = statistics.median(rates[way])
         print(f"{what}, {way}: p50 {ms(p50)}, p99 {ms(p99)}, {rate:.0f} {unit}")
-    direct, gateway = samples["direct"], samples["gateway"]
-    added = percentile(gateway, 0.5) - percentile(direct, 0.5)
-    ratio = statistics.median(rates["gateway"]) / statistics.median(rates["direct"])
-    prefix = "gateway" if what == "page" else f"{what} gateway"
-    print(f"{prefix} added latency p50: {ms(added)}")
-    print(f"{prefix} added latency p99: {ms(percentile(gateway, 0.99) - percentile(direct, 0.99))}")
-    print(f"{prefix} throughput ratio: {ratio:.2f}")
+    direct = samples["direct"]
+    for way in [way for way in bases if way != "direct"]:
+        through = samples[way]
+        added = percentile(through, 0.5) - percentile(direct, 0.5)
+        ratio = statistics.median(rates[way]) / statistics.median(rates["direct"])
+        prefix = way if what == "page" else f"{what} {way}"
+        print(f"{prefix} added latency p50: {ms(added)}")
+        added_p99 = percentile(through, 0.99) - percentile(direct, 0.99)
+        print(f"{prefix} added latency p99: {ms(added_p99)}")
+        print(f"{prefix} throughput ratio: {ratio:.2f}")
 
 
 def main() -> None:
@@ -269,6 +299,73 @@ def main() -> None:
                 ws,
                 lambda url, n: asyncio.run(ws_latency(url, auth, n)),
                 lambda url: asyncio.run(ws_throughput(url, auth)),
+                runs,
+                unit="echoes/s",
+            )
+    finally:
+        if direct is not None:
+            direct.stop()
+    app_origin_figures(runs, no_echo)
+
+
+def app_origin_figures(runs: int, no_echo: str | None) -> None:
+    """(a) direct against (c) the app's own origin, on a site with app origins."""
+    direct: DirectProxy | None = None
+    try:
+        with resolve_localhost_subdomains(), Site(deploy=True, app_origins=True) as site:
+            assert site.hub is not None
+            auth = {"Authorization": f"token {site.token}"}
+            webapp = site.grant(WEBAPP)
+            echo_app = None if no_echo else site.grant(ECHO)
+            spawned = requests.post(
+                f"{site.hub.api_url}/users/{USER}/server", headers=auth, timeout=60
+            )
+            assert spawned.status_code in (201, 202), spawned.text
+            port = urlsplit(site.hub.url).port
+            server = f"http://{USER}.localhost:{port}/user/{USER}/"
+            wait_until_answers(f"{server}api/v1/applications", headers=auth)
+            direct = DirectProxy(site.workdir)
+            # The app's origin through the site's proxy at 127.0.0.1, by its Host.
+            proxy = f"http://127.0.0.1:{port}/"
+            page_prefix, page_port = start_app(site, webapp, server)
+            direct.route(page_prefix.rstrip("/"), f"http://127.0.0.1:{page_port}")
+            headers = {direct.url: auth, proxy: app_session(site, server, page_prefix)}
+            bases = {"direct": direct.url, "app origin": proxy}
+            page = f"{page_prefix}index.html"
+            clients = {base: Client(base, headers[base]) for base in bases.values()}
+            compare(
+                "page",
+                bases,
+                lambda base, n: timed(lambda: clients[base].get(page), n),
+                lambda base: http_throughput(base, page, headers[base]),
+                runs,
+            )
+            if echo_app is None:
+                print(f"app origin, keep-alive page and websocket echo: not measured ({no_echo})")
+                return
+            echo_prefix, echo_port = start_app(site, echo_app, server)
+            direct.route(echo_prefix.rstrip("/"), f"http://127.0.0.1:{echo_port}")
+            headers = {direct.url: auth, proxy: app_session(site, server, echo_prefix)}
+            clients = {base: Client(base, headers[base]) for base in bases.values()}
+            answer = f"{echo_prefix}page"
+            compare(
+                "keep-alive page",
+                bases,
+                lambda base, n: timed(lambda: clients[base].get(answer), n),
+                lambda base: http_throughput(base, answer, headers[base]),
+                runs,
+            )
+            origin = {"Origin": f"http://{headers[proxy]['Host']}"}
+            ws = {
+                way: f"ws{base.removeprefix('http')}{echo_prefix[1:]}ws"
+                for way, base in bases.items()
+            }
+            ws_headers = {ws["direct"]: auth, ws["app origin"]: {**headers[proxy], **origin}}
+            compare(
+                "websocket echo",
+                ws,
+                lambda url, n: asyncio.run(ws_latency(url, ws_headers[url], n)),
+                lambda url: asyncio.run(ws_throughput(url, ws_headers[url])),
                 runs,
                 unit="echoes/s",
             )

@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 from remoteappmanager.db import Database
 from remoteappmanager.docker import DockerClient
 from remoteappmanager.docker.container import REALM_LABEL
+from remoteappmanager.docker.image import LABEL_PREFIX
 from remoteappmanager.errors import AlreadyExists
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
@@ -180,6 +181,33 @@ def demo_images(docker_engine: Any) -> tuple[str, str]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return DEMO_WEBAPP, DEMO_DESKTOP
+
+
+@pytest.fixture(scope="session")
+def static_site_images(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
+    """A static site that serves at / on port 8080 and knows nothing of prefixes, like
+    ``python -m http.server``: ``labelled`` says so (port, strip-prefix), ``unlabelled``
+    does not."""
+    context = tmp_path_factory.mktemp("static-site")
+    (context / "run.sh").write_text(
+        "mkdir -p /www && echo 'a static site' > /www/index.html && exec httpd -f -p 8080 -h /www\n"
+    )
+    made = {}
+    for name, labels in {
+        "labelled": f"LABEL {LABEL_PREFIX}port=8080 {LABEL_PREFIX}strip-prefix=true "
+        f'{LABEL_PREFIX}ui_name="Static site"\n',
+        "unlabelled": f"LABEL {LABEL_PREFIX}port=8080\n",
+    }.items():
+        (context / "Dockerfile").write_text(
+            f"FROM {DEMO_WEBAPP}\nCOPY run.sh /run.sh\n{labels}"
+            'ENTRYPOINT ["/bin/busybox", "sh", "/run.sh"]\n'
+        )
+        tag = f"remoteappmanager-test/static-{name}:latest"
+        docker_engine.images.build(path=str(context), tag=tag, rm=True)
+        made[name] = tag
+    yield made
+    for tag in made.values():
+        docker_engine.images.remove(tag, force=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

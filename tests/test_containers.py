@@ -414,6 +414,37 @@ def silent_image(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) ->
         docker_engine.images.remove(tag, force=True)
 
 
+async def test_a_static_site_runs_with_strip_prefix_on_its_own_port(
+    containers: ContainerService, grant: Grant, static_site_images: dict[str, str]
+) -> None:
+    container, _ = await containers.start("alice", grant("alice", static_site_images["labelled"]))
+    assert (container.serving.port, container.serving.strip_prefix) == (8080, True)
+    assert container.app_path == "/"
+    with urllib.request.urlopen(f"{container.address}/", timeout=10) as response:
+        assert response.read() == b"a static site\n"
+
+
+async def test_an_app_that_answers_4xx_where_it_should_serve_fails_at_once(
+    containers: ContainerService,
+    grant: Grant,
+    static_site_images: dict[str, str],
+    docker_engine: Any,
+) -> None:
+    """Not after the whole start_timeout: the first 404 says what is wrong."""
+    containers.start_timeout = 60.0
+    mapping_id = grant("alice", static_site_images["unlabelled"])
+    began = asyncio.get_running_loop().time()
+    with pytest.raises(StartFailed) as failed:
+        await containers.start("alice", mapping_id)
+    assert asyncio.get_running_loop().time() - began < 20
+    assert failed.value.message == (
+        "the application answered 404 at /user/alice/containers/"
+        f"{failed.value.log_message.split('/containers/')[1][:32]}/: does the app serve under "
+        "its prefix? (an app that serves at / needs the image label strip-prefix=true)"
+    )
+    assert realm_containers(docker_engine, containers) == []
+
+
 async def test_a_start_that_times_out_leaves_nothing(
     containers: ContainerService, grant: Grant, silent_image: dict[str, str], docker_engine: Any
 ) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,7 +25,8 @@ from tornado.iostream import IOStream
 from tornado.testing import bind_unused_port
 
 from remoteappmanager.docker.container import Container
-from remoteappmanager.handlers.gateway import GatewayHandler, gateway_routes
+from remoteappmanager.docker.image import Serving
+from remoteappmanager.handlers.gateway import AppOriginHandler, GatewayHandler, gateway_routes
 from remoteappmanager.handlers.upstream import UpstreamPool
 
 from .conftest import wait_for
@@ -62,6 +63,7 @@ class Echo(web.RequestHandler):
         self.write(
             {
                 "method": self.request.method,
+                "uri": self.request.uri,
                 "headers": dict(self.request.headers.get_all()),
                 "length": len(self.request.body),
                 "sha256": hashlib.sha256(self.request.body).hexdigest(),
@@ -93,6 +95,25 @@ class Upload(web.RequestHandler):
         self.write(
             {"length": self.length, "pieces": self.pieces, "sha256": self.digest.hexdigest()}
         )
+
+
+class SetCookies(web.RequestHandler):
+    """An app that sets cookies: its own, one for a whole domain, one of the Hub's; and
+    asks for a service worker over the whole site."""
+
+    def get(self) -> None:
+        self.add_header("Set-Cookie", "mine=1; Path=/; HttpOnly")
+        self.add_header("Set-Cookie", "wide=1; Domain=localhost; Path=/")
+        self.add_header("Set-Cookie", "jupyterhub-hub-login=forged; Path=/hub/")
+        self.set_header("Service-Worker-Allowed", "/")
+
+
+class Refuse(web.RequestHandler):
+    """An app that refuses the websocket handshake, as Bokeh does an unexpected Origin."""
+
+    def get(self) -> None:
+        self.set_status(403, "Origin not allowed")
+        self.finish("refused")
 
 
 class Stream(web.RequestHandler):
@@ -155,6 +176,13 @@ class OpenGateway(GatewayHandler):
         self.allow_body(1 << 30)
 
 
+class OpenAppOrigin(AppOriginHandler):
+    """The same, as the handler of an app's own origin (its app session left out)."""
+
+    async def prepare(self) -> None:
+        self.container = self.settings["app"]
+
+
 def container_at(port: int) -> Container:
     return Container(
         id="c0ffee",
@@ -202,12 +230,15 @@ async def gateway_to() -> AsyncIterator[GatewayTo]:
     """Starts gateways to the app on a port (with a pool of their own, or the one given)."""
     started: list[Gateway] = []
 
-    async def start(port: int, pool: UpstreamPool | None = None) -> Gateway:
+    async def start(
+        port: int, pool: UpstreamPool | None = None, own_origin: bool = False, **app: Any
+    ) -> Gateway:
+        """``own_origin``: as on the app's own origin; ``app``: fields of its Container."""
         pool = pool or UpstreamPool()
-        routes = [(pattern, OpenGateway) for pattern, _ in gateway_routes("/user/alice/")]
-        server, gateway_port = await serve(
-            web.Application(routes, app=container_at(port), upstreams=pool)
-        )
+        handler = OpenAppOrigin if own_origin else OpenGateway
+        routes = [(pattern, handler) for pattern, _ in gateway_routes("/user/alice/")]
+        container = replace(container_at(port), **app)
+        server, gateway_port = await serve(web.Application(routes, app=container, upstreams=pool))
         started.append(Gateway(f"http://127.0.0.1:{gateway_port}{PREFIX}", pool, server))
         return started[-1]
 
@@ -222,6 +253,8 @@ async def app() -> AsyncIterator[CountingServer]:
     routes = [
         (r".*/echo", Echo),
         (r".*/upload", Upload),
+        (r".*/cookies", SetCookies),
+        (r".*/refuse", Refuse),
         (r".*/stream", Stream),
         (r".*/close", Close),
         (r".*/empty", NoContent),
@@ -311,13 +344,79 @@ async def test_the_credentials_never_reach_the_app(
     app: CountingServer, gateway_to: GatewayTo
 ) -> None:
     gateway = await gateway_to(app.port)
-    secrets = {"Cookie": "hub=secret", "Authorization": "token t", "X-XSRFToken": "x"}
+    secrets = {
+        "Cookie": "hub=secret",
+        "Authorization": "token t",
+        "X-XSRFToken": "x",
+        "X-CSRFToken": "y",
+    }
     response = await gateway.fetch("echo", headers={**secrets, "X-Kept": "yes"})
     seen = json.loads(response.body)["headers"]
     assert not {name.lower() for name in secrets} & {name.lower() for name in seen}
     assert seen["X-Kept"] == "yes"
     assert seen["Host"] == f"127.0.0.1:{app.port}"
     assert seen["X-Forwarded-Host"] == gateway.url.split("/")[2]
+
+
+async def test_a_strip_prefix_app_gets_its_path_host_and_origin(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """Under the user's origin: the prefix stripped (and sent as X-Forwarded-Prefix),
+    the Host of the image's label, and the Origin rewritten to that host once checked."""
+    serving = Serving(strip_prefix=True, host="localhost:5006")
+    gateway = await gateway_to(app.port, serving=serving)
+    own = f"http://{gateway.url.split('/')[2]}"
+    response = await gateway.fetch("echo?x=1", method="POST", body=b"{}", headers={"Origin": own})
+    seen = json.loads(response.body)
+    assert seen["uri"] == "/echo?x=1"
+    headers = seen["headers"]
+    assert headers["Host"] == "localhost:5006"
+    assert headers["Origin"] == "http://localhost:5006"
+    assert headers["X-Forwarded-Prefix"] == PREFIX.rstrip("/")
+    assert headers["X-Forwarded-Host"] == own.removeprefix("http://")
+
+
+async def test_on_its_own_origin_an_app_keeps_its_own_cookies_only(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port, own_origin=True)
+    cookies = "app=1; jupyterhub-session-id=s; remoteappmanager-app=t; _xsrf=x; other=2"
+    # Its own XSRF token too: no page of its origin can read the dashboard's.
+    sent = {"Cookie": cookies, "X-XSRFToken": "x"}
+    seen = json.loads((await gateway.fetch("echo", headers=sent)).body)
+    assert seen["headers"]["Cookie"] == "app=1; _xsrf=x; other=2"
+    assert seen["headers"]["X-Xsrftoken"] == "x"
+    assert seen["uri"] == f"{PREFIX}echo"  # the path as the browser asked for it
+
+    answer = await gateway.fetch("cookies")
+    assert answer.headers.get_list("Set-Cookie") == ["mine=1; Path=/; HttpOnly", "wide=1; Path=/"]
+    assert answer.headers["Service-Worker-Allowed"] == "/"  # its origin is its own
+
+
+async def test_under_the_users_origin_an_app_sets_no_cookie(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    answer = await gateway.fetch("cookies")
+    assert answer.code == 200
+    assert "Set-Cookie" not in answer.headers
+    assert "Service-Worker-Allowed" not in answer.headers
+
+
+async def test_the_apps_own_websocket_refusal_reaches_the_browser(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    gateway = await gateway_to(app.port)
+    upgrade = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+        "Origin": f"http://{gateway.url.split('/')[2]}",
+    }
+    response = await gateway.fetch("refuse", headers=upgrade)
+    assert response.code == 403
+    assert b"the application refused the websocket: 403 Origin not allowed" in response.body
 
 
 async def test_bodies_and_streamed_responses_arrive_whole(

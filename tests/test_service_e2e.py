@@ -7,6 +7,7 @@ SECURITY-TESTS that need the whole system.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,6 +199,32 @@ def test_bad_requests_get_a_clear_4xx_and_never_reach_docker(
     assert "Traceback" not in refused.text
     after = len(docker_engine.containers.list(filters={"label": f"{REALM_LABEL}={site.realm}"}))
     assert after == running
+
+
+def test_an_apps_scripts_fonts_and_fetches_get_through_with_the_cookie(site: Site) -> None:
+    """What the browser sends for a module script, a font or a fetch() of the app's own
+    page (Sec-Fetch-Mode: cors) carries no XSRF token; from the same origin it gets
+    the app, from another site the Hub's login, never the app."""
+    container = start(site, "alice")
+    alice = site.session("alice")
+    url = app_url(site, container, "env.json")
+    for mode in ("cors", "no-cors", "navigate"):
+        seen = alice.get(
+            url,
+            headers={"Sec-Fetch-Mode": mode, "Sec-Fetch-Site": "same-origin"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert seen.status_code == 200, (mode, seen.status_code, seen.headers.get("Location"))
+    for where in ("cross-site", "same-site"):
+        refused = alice.get(
+            url,
+            headers={"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": where},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert refused.status_code == 302, (where, refused.status_code)
+        assert "JPY_USER" not in refused.text
 
 
 def test_cross_site_writes_with_the_cookie_are_refused(site: Site, docker_engine: Any) -> None:
@@ -414,4 +441,13 @@ async def test_websockets_go_through_the_gateway(site: Site, echo_image: str) ->
     for message in ("hello", "é" * 1000, b"\x00\x01\xff"):
         await connection.write_message(message, binary=isinstance(message, bytes))
         assert await connection.read_message() == message
-    connection.close()
+
+    # Stopping the app ends its websocket with a close frame, through the proxy, which
+    # logs no broken connection.
+    stopped = site.write("alice", "DELETE", f"containers/{container['url_id']}")
+    assert stopped.status_code == 204, stopped.text
+    assert await asyncio.wait_for(connection.read_message(), 30) is None
+    # A close frame came, not a cut connection.
+    assert (connection.close_code, connection.close_reason) == (1001, "the application stopped")
+    proxy_log = site.hub.log_tail(200)
+    assert "EPIPE" not in proxy_log and "ECONNRESET" not in proxy_log

@@ -1,5 +1,5 @@
 # Sourced by the entrypoints of the Debian-based application images, which start as
-# root: desktop, and jupyterlab (whose ./prepare copies this file into its build):
+# root (images/build copies this file into the build of each image on the Debian base):
 #
 #   check_url_prefix     refuses unsafe JPY_BASE_USER_URL / URL_ID values, exports
 #                        APP_URL_PREFIX=$JPY_BASE_USER_URL/containers/$URL_ID/

@@ -53,7 +53,7 @@ from .upstream import Exchange, UpstreamPool
 # Never forwarded: the user's credentials, and what belongs to one hop only.
 DROPPED_REQUEST_HEADERS = frozenset(
     {
-        "cookie", "authorization", "x-xsrftoken", "connection", "keep-alive",
+        "cookie", "authorization", "connection", "keep-alive",
         "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding",
         "upgrade", "host", "content-length", "expect", "origin", "x-forwarded-prefix",
     }
@@ -61,6 +61,9 @@ DROPPED_REQUEST_HEADERS = frozenset(
 DROPPED_RESPONSE_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "trailer", "upgrade", "content-length"}
 )
+# Under the user's origin a page's XSRF token may be the dashboard's; on the app's
+# own origin it can only be the app's (Streamlit and Jupyter check theirs).
+SAME_ORIGIN_DROPPED_REQUEST_HEADERS = frozenset({"x-xsrftoken", "x-csrftoken"})
 # Under the user's origin an app may not set cookies there, nor claim the whole site
 # for a service worker.
 SAME_ORIGIN_DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "service-worker-allowed"})
@@ -75,8 +78,10 @@ APP_COOKIE = "remoteappmanager-app"
 ENTER_PATH = "/_remoteappmanager/enter"
 # Answers once the proxy routes the app's origin (the dashboard waits for it).
 PING_PATH = "/_remoteappmanager/ping"
-# Cookies of the Hub and of the users' services: never passed to an app.
-WITHHELD_COOKIE = re.compile(r"jupyterhub-.*|remoteappmanager-.*|_xsrf")
+# Cookies of the Hub and of the users' services: never passed to an app. (Their
+# ``_xsrf`` cookies are host-only: they never come to an app's origin, whose own
+# ``_xsrf``, Jupyter's, passes.)
+WITHHELD_COOKIE = re.compile(r"jupyterhub-.*|remoteappmanager-.*")
 
 
 def is_withheld(name: str) -> bool:
@@ -180,6 +185,8 @@ class Forwarder(WebSocketHandler):
         for name, value in self.request.headers.get_all():
             lowered = name.lower()
             if lowered in DROPPED_REQUEST_HEADERS:
+                continue
+            if not self.own_origin and lowered in SAME_ORIGIN_DROPPED_REQUEST_HEADERS:
                 continue
             if websocket and lowered in WEBSOCKET_HANDSHAKE_HEADERS:
                 continue  # the client connection makes its own handshake
@@ -341,10 +348,25 @@ class Forwarder(WebSocketHandler):
             status = exc.code if 400 <= exc.code < 500 else 502
             reason = exc.response.reason if exc.response is not None else exc.message
             raise web.HTTPError(
-                status, "the application refused the websocket: %s %s", exc.code, reason
+                status,
+                "the application refused the websocket: %s %s",
+                exc.code,
+                reason,
+                reason=reason,
             ) from None
         except (OSError, WebSocketError):
             raise web.HTTPError(502, "the application refused the websocket") from None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A line of text that says why (never a traceback)."""
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = HTTPStatus(status_code).phrase
+        if isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
+            message = error.log_message % error.args if error.args else error.log_message
+        elif isinstance(error, web.HTTPError) and error.log_message:
+            message = error.log_message  # the gateway's own words about the app
+        self.finish(f"{status_code}: {message}\n")
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return self.backend.selected_subprotocol if self.backend else None
@@ -359,8 +381,12 @@ class Forwarder(WebSocketHandler):
                 await self.write_message(message, binary=isinstance(message, bytes))
             except Exception:  # the browser went away
                 break
-        # The app closed (or stopped): pass its close code on, cleanly.
-        self.close(self.backend.close_code, self.backend.close_reason)
+        # The app closed: its close code goes on. An app that stopped sent none, and the
+        # browser is told so (1001, going away) rather than left with a cut connection.
+        if self.backend.close_code is None:
+            self.close(1001, "the application stopped")
+        else:
+            self.close(self.backend.close_code, self.backend.close_reason)
 
     async def on_message(self, message: str | bytes) -> None:
         if self.backend is not None:
@@ -414,6 +440,15 @@ class GatewayHandler(BaseHandler, Forwarder):
         self.refuse_foreign_origin()
         self.allow_body(self.settings["gateway_max_body_size"])
         return None
+
+    def check_xsrf_cookie(self) -> None:
+        """The Hub accepts its cookie without an XSRF token only for page views; an
+        app's module scripts, fonts and fetches cannot send one. A request the browser
+        says comes from a page of this origin needs none: ``Sec-Fetch-Site`` is set by
+        the browser, never by a page, so no other site can claim it."""
+        if self.request.headers.get("Sec-Fetch-Site") == "same-origin":
+            return
+        super().check_xsrf_cookie()
 
     def send_to_own_origin(self) -> None:
         """Redirect to the app's origin with a ticket: nothing else is served here."""
@@ -515,14 +550,6 @@ class AppOriginHandler(Forwarder):
         if not next_path.startswith("/") or next_path[1:2] in ("/", "\\"):
             next_path = "/"
         self.redirect(next_path)
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.set_header("Content-Type", "text/plain; charset=UTF-8")
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        message = HTTPStatus(status_code).phrase
-        if isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
-            message = error.log_message % error.args if error.args else error.log_message
-        self.finish(f"{status_code}: {message}\n")
 
 
 def gateway_routes(prefix: str) -> list[tuple[str, Any]]:

@@ -1,0 +1,165 @@
+"""Third-party web apps, unmodified, on their own origins, in Chromium.
+
+Streamlit, Panel (Bokeh) and a static site that serves at ``/`` run with their
+upstream defaults; only their images' labels (``port``, ``strip-prefix``,
+``ready-path``, ``host``) tell the service how to reach them. Each is started from
+alice's dashboard and used in its frame, as a person does: Streamlit counts a click
+over its websocket and receives a file upload (its own XSRF cookie goes both ways),
+Panel counts clicks on the server (Bokeh's default websocket-origin check passes),
+the static site shows its page.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, WebSocket, expect
+
+from remoteappmanager.db import Database
+from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.policy import GrantPolicy
+
+from .browser import browsing, chromium, log_in, screenshot
+from .conftest import ROOT
+from .hub import resolve_localhost_subdomains
+from .site import Site, running_site
+from .test_real_apps import engine_container
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.browser]
+
+STREAMLIT = "remoteappmanager/streamlit:latest"
+PANEL = "remoteappmanager/panel:latest"
+
+
+@pytest.fixture(scope="session")
+def third_party_images(docker_engine: Any) -> dict[str, str]:
+    """Built by ``images/build`` from PyPI: about a minute each the first time on a
+    machine, seconds once Docker's build cache has them."""
+    built = subprocess.run(
+        [str(ROOT / "images" / "build"), "streamlit", "panel"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    return {"Streamlit": STREAMLIT, "Panel": PANEL}
+
+
+@pytest.fixture(scope="module")
+def site(
+    tmp_path_factory: pytest.TempPathFactory,
+    third_party_images: dict[str, str],
+    static_site_images: dict[str, str],
+    docker_engine: Any,
+) -> Iterator[Site]:
+    """An app-origin site where alice may run each of them."""
+    with (
+        resolve_localhost_subdomains(),
+        running_site(
+            tmp_path_factory.mktemp("third-party"), docker_engine, app_origins=True
+        ) as running,
+    ):
+        database = Database(url=running.env["REMOTEAPPMANAGER_DB_URL"])
+        with database.transaction() as session:
+            catalogue = Catalogue(session)
+            for image in (*third_party_images.values(), static_site_images["labelled"]):
+                catalogue.create_application(image)
+                catalogue.grant(image, "alice", GrantPolicy())
+        database.dispose()
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
+    with browsing(browser, request, 1280, 900, "third-party") as context:
+        yield context
+
+
+def open_app(page: Page, site: Site, name: str, image: str) -> tuple[FrameLocator, dict[str, Any]]:
+    """Log alice in, start ``name`` from her dashboard; its frame and its container."""
+    log_in(page, site.hub, "alice")
+    page.get_by_test_id("app-card").filter(
+        has=page.get_by_test_id("app-name").get_by_text(name, exact=True)
+    ).click()
+    page.get_by_test_id("start-button").click()
+    expect(page.get_by_test_id("app-frame")).to_be_visible(timeout=90_000)
+    listed = site.session("alice").get(f"{site.api('alice')}containers", timeout=30)
+    [container] = [c for c in listed.json()["items"] if c["image"] == image]
+    return page.frame_locator("[data-testid=app-frame]"), container
+
+
+def on_its_origin(socket: WebSocket, container: dict[str, Any]) -> bool:
+    return socket.url.startswith(container["origin"].replace("http://", "ws://", 1) + "/")
+
+
+def stop_app(site: Site, container: dict[str, Any]) -> None:
+    stopped = site.write("alice", "DELETE", f"containers/{container['url_id']}")
+    assert stopped.status_code == 204, stopped.text
+
+
+def test_streamlit_reacts_over_its_websocket_and_receives_an_upload(
+    site: Site, context: BrowserContext, docker_engine: Any
+) -> None:
+    page = context.new_page()
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    app, container = open_app(page, site, "Streamlit", STREAMLIT)
+    expect(app.get_by_text("Streamlit in remoteappmanager")).to_be_visible(timeout=60_000)
+    assert container["origin"].endswith(
+        ".alice.localhost:" + site.hub.url.rsplit(":", 1)[1].strip("/")
+    )
+
+    app.get_by_role("button", name="Click me").click()
+    expect(app.get_by_text("clicks: 1")).to_be_visible(timeout=30_000)
+
+    # A file upload: Streamlit's XSRF check needs its own cookie back, which the
+    # gateway passes on the app's origin.
+    data = os.urandom(3_000_000)
+    app.locator("input[type=file]").set_input_files(
+        files=[{"name": "measurements.bin", "mimeType": "application/octet-stream", "buffer": data}]
+    )
+    expect(app.get_by_text("received measurements.bin: 3000000 bytes")).to_be_visible(
+        timeout=60_000
+    )
+    screenshot(page, "streamlit")
+    log = engine_container(docker_engine, container).exec_run(["cat", "/tmp/uploads.log"])
+    assert log.output.decode() == "received measurements.bin: 3000000 bytes\n"
+
+    assert sockets and all(on_its_origin(socket, container) for socket in sockets)
+    stop_app(site, container)
+
+
+def test_panel_counts_clicks_on_the_server_over_bokehs_websocket(
+    site: Site, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    app, container = open_app(page, site, "Panel", PANEL)
+    expect(app.get_by_text("Panel in remoteappmanager")).to_be_visible(timeout=60_000)
+    button = app.get_by_role("button", name="Click me")
+    for clicks in (1, 2):
+        button.click()
+        expect(app.get_by_text(f"clicks: {clicks}")).to_be_visible(timeout=30_000)
+    screenshot(page, "panel")
+    assert sockets and all(on_its_origin(socket, container) for socket in sockets)
+    stop_app(site, container)
+
+
+def test_a_static_site_that_serves_at_the_root_shows_its_page(
+    site: Site, context: BrowserContext, static_site_images: dict[str, str]
+) -> None:
+    page = context.new_page()
+    app, container = open_app(page, site, "Static site", static_site_images["labelled"])
+    expect(app.locator("body")).to_have_text("a static site", timeout=30_000)
+    stop_app(site, container)
