@@ -43,10 +43,11 @@ images:
 	images/build
 
 .PHONY: app-images
-# The real application images, a noVNC desktop and JupyterLab, on a Debian base made
-# once by debootstrap: a few minutes the first time, seconds after (Docker's cache).
+# The real application images, a noVNC desktop, JupyterLab and third-party apps, on a
+# Debian base made once by debootstrap: minutes the first time, seconds after
+# (Docker's cache).
 app-images:
-	images/build desktop jupyterlab
+	images/build desktop jupyterlab streamlit panel code-server
 
 # The documentation site (MkDocs, from doc/ and the code), into build/site.
 docs: $(STAMP)

@@ -4,10 +4,11 @@
 
 Every figure is measured in this run: the raw baseline is the docker SDK creating
 and starting the same image, published the same way, polled the same way until
-its first answer (a 2xx, or a 3xx as JupyterLab's redirect to its page). Needs a
-running Docker engine; builds the demo images and the real ones (the noVNC desktop
-and JupyterLab, ``images/build desktop jupyterlab``) first. Prints one line per
-figure; ``--real-only`` measures only the real images.
+its first answer (a 2xx, or a 3xx as JupyterLab's redirect to its page) on the
+port and path its labels give (``port``, ``strip-prefix``, ``ready-path``). Needs a
+running Docker engine; builds the demo images and the real ones (the noVNC desktop,
+JupyterLab, Streamlit and Panel: ``images/build desktop jupyterlab streamlit panel``)
+first. Prints one line per figure; ``--real-only`` measures only the real images.
 """
 
 from __future__ import annotations
@@ -31,16 +32,20 @@ import docker
 from remoteappmanager.db import Database
 from remoteappmanager.docker import DockerClient
 from remoteappmanager.docker.container import REALM_LABEL
+from remoteappmanager.docker.image import Serving
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBAPP = "remoteappmanager/demo-webapp:latest"
-# The real applications: a noVNC desktop and JupyterLab, on the Debian base.
+# The real applications, on the Debian base: a noVNC desktop, JupyterLab, and two
+# third-party apps with their upstream defaults.
 REAL_IMAGES = {
     "desktop": "remoteappmanager/desktop:latest",
     "jupyterlab": "remoteappmanager/jupyterlab:latest",
+    "streamlit": "remoteappmanager/streamlit:latest",
+    "panel": "remoteappmanager/panel:latest",
 }
 STUBBORN = "remoteappmanager/bench-stubborn:latest"
 RAW_LABEL = "org.remoteappmanager.bench"
@@ -86,10 +91,12 @@ def build_stubborn_image(workdir: Path) -> None:
 
 
 def raw_start(client: docker.APIClient, image: str) -> str:
-    """docker create + start, publish 8888 on loopback, wait for the first 200."""
+    """docker create + start, publish the app's port on loopback, wait for the first
+    answer where it is ready."""
+    serving = Serving.from_labels(client.inspect_image(image)["Config"].get("Labels") or {})
     url_id = secrets.token_hex(16)
-    prefix = f"/user/raw/containers/{url_id}/"
-    config = client.create_host_config(port_bindings={8888: ("127.0.0.1", None)}, init=True)
+    prefix = "/" if serving.strip_prefix else f"/user/raw/containers/{url_id}/"
+    config = client.create_host_config(port_bindings={serving.port: ("127.0.0.1", None)}, init=True)
     created = client.create_container(
         image,
         environment={
@@ -99,13 +106,13 @@ def raw_start(client: docker.APIClient, image: str) -> str:
             "USER": "raw",
         },
         labels={RAW_LABEL: "1"},
-        ports=[8888],
+        ports=[serving.port],
         host_config=config,
         detach=True,
     )
     client.start(created["Id"])
-    port = client.port(created["Id"], 8888)[0]["HostPort"]
-    poll_until_ok(f"http://127.0.0.1:{port}{prefix}")
+    port = client.port(created["Id"], serving.port)[0]["HostPort"]
+    poll_until_ok(f"http://127.0.0.1:{port}{prefix}{serving.ready_path}")
     return str(created["Id"])
 
 
@@ -129,7 +136,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="runs per figure (default 20)")
     parser.add_argument(
-        "--real-only", action="store_true", help="only the figures of the desktop and JupyterLab"
+        "--real-only", action="store_true", help="only the figures of the real images"
     )
     args = parser.parse_args()
 

@@ -14,7 +14,8 @@ the next run, which starts in seconds; ``make clean-demo`` removes it.
 ``$DEMO_PORT`` moves the Hub (the proxy's API takes the next port, the Hub's own API
 that port + 81), ``$DEMO_DIR`` the state, ``$DEMO_REALM`` the label of the demo's
 containers (tests/test_demo.py runs a demo beside another one this way), and
-``DEMO_REAL_APPS=1`` builds and offers the noVNC desktop and JupyterLab as well.
+``DEMO_REAL_APPS=1`` builds and offers the noVNC desktop, JupyterLab, Streamlit, Panel
+and code-server as well.
 """
 
 from __future__ import annotations
@@ -51,11 +52,15 @@ GRANTS = {  # who may run what (the tutorial has admin grant alice the desktop)
     ("alice", WEBAPP): GrantPolicy(allow_home=True),
     ("admin", WEBAPP): GrantPolicy(allow_home=True),
 }
-# The real applications (images/desktop, images/jupyterlab): a minute or two to build
-# the first time, so only with DEMO_REAL_APPS=1 (or when they are built already).
+# The real applications (images/desktop, jupyterlab, and the third-party apps): a few
+# minutes to build the first time, so only with DEMO_REAL_APPS=1 (or when they are
+# built already).
 REAL_APPS = {
     "remoteappmanager/desktop:latest": GrantPolicy(allow_home=True, allow_startup_data=True),
     "remoteappmanager/jupyterlab:latest": GrantPolicy(allow_home=True),
+    "remoteappmanager/streamlit:latest": GrantPolicy(allow_home=True),
+    "remoteappmanager/panel:latest": GrantPolicy(allow_home=True),
+    "remoteappmanager/code-server:latest": GrantPolicy(allow_home=True),
 }
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 
@@ -118,8 +123,9 @@ def ensure_engine() -> subprocess.Popen[bytes] | None:
 def real_apps() -> dict[str, GrantPolicy]:
     """The real applications to offer: built now if asked for, else those built before."""
     if os.environ.get("DEMO_REAL_APPS") == "1":
-        step("building the noVNC desktop and JupyterLab (a minute or two the first time)")
-        subprocess.run([str(ROOT / "images" / "build"), "desktop", "jupyterlab"], check=True)
+        step("building the noVNC desktop, JupyterLab, Streamlit, Panel and code-server")
+        names = [image.split("/")[1].split(":")[0] for image in REAL_APPS]
+        subprocess.run([str(ROOT / "images" / "build"), *names], check=True)
     client = docker.from_env(timeout=30)
     present = {}
     for image, policy in REAL_APPS.items():
@@ -130,7 +136,7 @@ def real_apps() -> dict[str, GrantPolicy]:
             pass
     client.close()
     if not present:
-        step("for a noVNC desktop and JupyterLab too: DEMO_REAL_APPS=1 make demo")
+        step("for a noVNC desktop, JupyterLab and third-party apps too: DEMO_REAL_APPS=1 make demo")
     return present
 
 
