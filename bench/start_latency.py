@@ -7,7 +7,8 @@ and starting the same image, published the same way, polled the same way until
 its first answer (a 2xx, or a 3xx as JupyterLab's redirect to its page) on the
 port and path its labels give (``port``, ``strip-prefix``, ``ready-path``). Needs a
 running Docker engine; builds the demo images and the real ones (the noVNC desktop,
-JupyterLab, Streamlit and Panel: ``images/build desktop jupyterlab streamlit panel``)
+JupyterLab, Streamlit, Panel and code-server: ``images/build desktop jupyterlab
+streamlit panel code-server``)
 first. Prints one line per figure; ``--real-only`` measures only the real images.
 """
 
@@ -39,13 +40,14 @@ from remoteappmanager.services.policy import GrantPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBAPP = "remoteappmanager/demo-webapp:latest"
-# The real applications, on the Debian base: a noVNC desktop, JupyterLab, and two
+# The real applications, on the Debian base: a noVNC desktop, JupyterLab, and three
 # third-party apps with their upstream defaults.
 REAL_IMAGES = {
     "desktop": "remoteappmanager/desktop:latest",
     "jupyterlab": "remoteappmanager/jupyterlab:latest",
     "streamlit": "remoteappmanager/streamlit:latest",
     "panel": "remoteappmanager/panel:latest",
+    "code-server": "remoteappmanager/code-server:latest",
 }
 STUBBORN = "remoteappmanager/bench-stubborn:latest"
 RAW_LABEL = "org.remoteappmanager.bench"

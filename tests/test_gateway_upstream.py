@@ -25,7 +25,7 @@ from tornado.iostream import IOStream
 from tornado.testing import bind_unused_port
 
 from remoteappmanager.docker.container import Container
-from remoteappmanager.docker.image import Serving
+from remoteappmanager.docker.image import BROWSER_HOST, Serving
 from remoteappmanager.handlers.gateway import AppOriginHandler, GatewayHandler, gateway_routes
 from remoteappmanager.handlers.upstream import UpstreamPool
 
@@ -374,6 +374,19 @@ async def test_a_strip_prefix_app_gets_its_path_host_and_origin(
     assert headers["Origin"] == "http://localhost:5006"
     assert headers["X-Forwarded-Prefix"] == PREFIX.rstrip("/")
     assert headers["X-Forwarded-Host"] == own.removeprefix("http://")
+
+
+async def test_with_host_browser_an_app_gets_the_browsers_host_and_origin(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """As behind a plain reverse proxy, for apps that compare Origin with the host they
+    are told (code-server takes X-Forwarded-Host): all three agree."""
+    gateway = await gateway_to(app.port, serving=Serving(host=BROWSER_HOST))
+    own = f"http://{gateway.url.split('/')[2]}"
+    response = await gateway.fetch("echo", method="POST", body=b"{}", headers={"Origin": own})
+    headers = json.loads(response.body)["headers"]
+    assert headers["Origin"] == own
+    assert headers["Host"] == headers["X-Forwarded-Host"] == own.removeprefix("http://")
 
 
 async def test_on_its_own_origin_an_app_keeps_its_own_cookies_only(

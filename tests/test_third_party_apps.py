@@ -1,25 +1,37 @@
 """Third-party web apps, unmodified, on their own origins, in Chromium.
 
-Streamlit, Panel (Bokeh) and a static site that serves at ``/`` run with their
-upstream defaults; only their images' labels (``port``, ``strip-prefix``,
+Streamlit, Panel (Bokeh), code-server and a static site that serves at ``/`` run
+with their upstream defaults; only their images' labels (``port``, ``strip-prefix``,
 ``ready-path``, ``host``) tell the service how to reach them. Each is started from
 alice's dashboard and used in its frame, as a person does: Streamlit counts a click
 over its websocket and receives a file upload (its own XSRF cookie goes both ways),
 Panel counts clicks on the server (Bokeh's default websocket-origin check passes),
-the static site shows its page.
+code-server runs a command typed in its terminal and, with a password, lets alice
+log in (its session cookie comes back), the static site shows its page.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, WebSocket, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Frame,
+    FrameLocator,
+    Page,
+    WebSocket,
+    expect,
+)
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from remoteappmanager.db import Database
+from remoteappmanager.docker.image import LABEL_PREFIX
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
@@ -33,20 +45,38 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.browser]
 
 STREAMLIT = "remoteappmanager/streamlit:latest"
 PANEL = "remoteappmanager/panel:latest"
+CODE_SERVER = "remoteappmanager/code-server:latest"
+# code-server with upstream's password login on (its PASSWORD variable).
+CODE_SERVER_PASSWORD = "remoteappmanager-test/code-server-password:latest"
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
-def third_party_images(docker_engine: Any) -> dict[str, str]:
-    """Built by ``images/build`` from PyPI: about a minute each the first time on a
-    machine, seconds once Docker's build cache has them."""
+def third_party_images(
+    docker_engine: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """Built by ``images/build`` from PyPI and npm: a minute or two each the first
+    time on a machine, seconds once Docker's build cache has them."""
     built = subprocess.run(
-        [str(ROOT / "images" / "build"), "streamlit", "panel"],
+        [str(ROOT / "images" / "build"), "streamlit", "panel", "code-server"],
         capture_output=True,
         text=True,
         timeout=1800,
     )
     assert built.returncode == 0, built.stdout + built.stderr
-    return {"Streamlit": STREAMLIT, "Panel": PANEL}
+    context = tmp_path_factory.mktemp("code-server-password")
+    (context / "Dockerfile").write_text(
+        f'FROM {CODE_SERVER}\nENV PASSWORD="{PASSWORD}"\n'
+        f'LABEL {LABEL_PREFIX}ui_name="code-server with a password"\n'
+    )
+    docker_engine.images.build(path=str(context), tag=CODE_SERVER_PASSWORD, rm=True)
+    yield {
+        "Streamlit": STREAMLIT,
+        "Panel": PANEL,
+        "code-server": CODE_SERVER,
+        "code-server with a password": CODE_SERVER_PASSWORD,
+    }
+    docker_engine.images.remove(CODE_SERVER_PASSWORD, force=True)
 
 
 @pytest.fixture(scope="module")
@@ -162,4 +192,71 @@ def test_a_static_site_that_serves_at_the_root_shows_its_page(
     page = context.new_page()
     app, container = open_app(page, site, "Static site", static_site_images["labelled"])
     expect(app.locator("body")).to_have_text("a static site", timeout=30_000)
+    stop_app(site, container)
+
+
+def app_frame(page: Page) -> Frame:
+    """The app's frame itself (code-server's page holds frames of its own)."""
+    handle = page.locator("[data-testid=app-frame]").element_handle()
+    frame = handle.content_frame() if handle else None
+    assert frame is not None
+    return frame
+
+
+def open_terminal(page: Page, workbench: Frame) -> None:
+    """code-server's new-terminal shortcut, until the terminal has the focus: pressed
+    at once after the workbench shows, it is sometimes lost."""
+    for attempt in range(6):
+        workbench.locator(".part.statusbar").click()
+        page.keyboard.press("Control+Shift+Backquote")
+        try:
+            workbench.wait_for_function(
+                "() => document.activeElement?.classList.contains('xterm-helper-textarea')",
+                timeout=5_000,
+            )
+            return
+        except PlaywrightTimeout:
+            print(f"code-server's terminal did not take the focus (try {attempt + 1})")
+    raise AssertionError("code-server's terminal never took the focus")
+
+
+def file_in(docker_engine: Any, container: dict[str, Any], path: str, timeout: float = 30) -> str:
+    """What ``path`` holds in the container, once it is there."""
+    running = engine_container(docker_engine, container)
+    deadline = time.monotonic() + timeout
+    while (read := running.exec_run(["cat", path])).exit_code != 0:
+        assert time.monotonic() < deadline, f"no {path} in the container: {read.output!r}"
+        time.sleep(0.3)
+    return str(read.output.decode())
+
+
+def test_code_server_runs_a_command_typed_in_its_terminal(
+    site: Site, context: BrowserContext, docker_engine: Any
+) -> None:
+    page = context.new_page()
+    _, container = open_app(page, site, "code-server", CODE_SERVER)
+    workbench = app_frame(page)
+    expect(workbench.locator(".monaco-workbench")).to_be_visible(timeout=90_000)
+    expect(workbench.locator(".explorer-folders-view")).to_be_visible(timeout=30_000)
+    open_terminal(page, workbench)
+    # The terminal draws on a canvas: what the command did is read from the file.
+    page.keyboard.type("echo hello-$((6*7)) > /tmp/from-terminal")
+    page.keyboard.press("Enter")
+    assert file_in(docker_engine, container, "/tmp/from-terminal") == "hello-42\n"
+    screenshot(page, "code-server")
+    stop_app(site, container)
+
+
+def test_code_servers_password_login_keeps_its_session(site: Site, context: BrowserContext) -> None:
+    """Its session cookie comes back on the app's origin: no loop back to /login."""
+    page = context.new_page()
+    _, container = open_app(page, site, "code-server with a password", CODE_SERVER_PASSWORD)
+    login = app_frame(page)
+    password = login.locator("input[name=password]")
+    expect(password).to_be_visible(timeout=90_000)
+    password.fill(PASSWORD)
+    password.press("Enter")
+    workbench = app_frame(page)
+    expect(workbench.locator(".monaco-workbench")).to_be_visible(timeout=60_000)
+    assert "/login" not in workbench.url
     stop_app(site, container)

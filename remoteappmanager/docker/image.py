@@ -31,6 +31,8 @@ DESCRIPTION_LENGTH = 4096
 ENV_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DEFAULT_PORT = 8888
 READY_PATH = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+/?)*")
+# The ``host`` label's word for "the host the browser asked for".
+BROWSER_HOST = "browser"
 HOST_HEADER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?")
 # Variables the service sets itself: no label may claim them.
 PROTECTED_ENV = frozenset({"JPY_USER", "JPY_BASE_USER_URL", "USER", "URL_ID", "APP_LICENSE"})
@@ -49,7 +51,8 @@ class Serving:
     - ``strip_prefix``: it serves at ``/``, not under its URL prefix (``strip-prefix``);
     - ``ready_path``: a path under where it lives that answers once it is ready;
     - ``host``: the ``Host`` it expects to be called by (``host``, e.g.
-      ``localhost:5006``); None: the address the gateway reaches it at.
+      ``localhost:5006``); `BROWSER_HOST`: the one the browser asked for, as behind a
+      plain reverse proxy; None: the address the gateway reaches it at.
     """
 
     port: int = DEFAULT_PORT

@@ -19,7 +19,8 @@ An app lives in one of two places:
 
 What the app receives: ``Host`` (its image's ``host`` label, else the address the
 gateway reaches it at), ``Origin`` rewritten to ``http://<that host>`` once the
-gateway has checked the browser's, ``X-Forwarded-Host`` and ``X-Forwarded-Proto``
+gateway has checked the browser's (both as the browser sent them with
+``host=browser``), ``X-Forwarded-Host`` and ``X-Forwarded-Proto``
 (what the browser used), and with ``strip-prefix`` under the user's origin the path
 without the prefix and ``X-Forwarded-Prefix``.
 """
@@ -45,6 +46,7 @@ from tornado.websocket import (
 )
 
 from ..docker.container import Container
+from ..docker.image import BROWSER_HOST
 from ..services.app_sessions import AppSessions
 from ..services.containers import ContainerService
 from .base import BaseHandler
@@ -168,7 +170,10 @@ class Forwarder(WebSocketHandler):
     def app_host(self) -> str:
         address = self.container.address
         assert address is not None  # prepare found a running container
-        return self.container.serving.host or urlsplit(address).netloc
+        host = self.container.serving.host
+        if host == BROWSER_HOST:
+            return self.request.host
+        return host or urlsplit(address).netloc
 
     @property
     def app_uri(self) -> str:
@@ -192,8 +197,10 @@ class Forwarder(WebSocketHandler):
                 continue  # the client connection makes its own handshake
             headers.add(name, value)
         headers["Host"] = self.app_host
-        if "Origin" in self.request.headers:  # checked already: say what the app expects
-            headers["Origin"] = f"http://{self.app_host}"
+        origin = self.request.headers.get("Origin")
+        if origin is not None:  # checked already: say what the app expects
+            keep = self.container.serving.host == BROWSER_HOST
+            headers["Origin"] = origin if keep else f"http://{self.app_host}"
         headers["X-Forwarded-Proto"] = self.request.protocol
         headers["X-Forwarded-Host"] = self.request.host
         if not self.own_origin and self.container.serving.strip_prefix:
