@@ -88,7 +88,18 @@ def postgres_url() -> Iterator[str]:
         unavailable(f"PostgreSQL at {make_url(server_url).render_as_string()}: {exc}")
     yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        # Not WITH (FORCE): it must be allowed to signal every backend in the database,
+        # and an autovacuum worker there made it fail for a role without superuser.
+        # End the test's own leftover connections; plain DROP waits for them and
+        # stops autovacuum itself.
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND usename = current_user AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP DATABASE "{name}"'))
     admin.dispose()
 
 
