@@ -245,8 +245,12 @@ class RemoteAppManager(Application):
         asyncio.run(self.serve())
 
     async def serve(self) -> None:
+        from .handlers.base import MAX_JSON_BODY
+
         url = urlsplit(self.service_url)
-        server = HTTPServer(self.make_web_app(), xheaders=True)
+        # No handler reads a body larger than the API's before it has checked the
+        # caller; the gateway raises the bound for the requests it forwards.
+        server = HTTPServer(self.make_web_app(), xheaders=True, max_body_size=MAX_JSON_BODY)
         server.listen(url.port or 80, url.hostname or "127.0.0.1")
         self.log.info("%s serves %s on %s", self.name, self.user or "(no user)", self.service_url)
         stopped = asyncio.Event()

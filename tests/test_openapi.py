@@ -23,7 +23,7 @@ import logging
 import re
 import secrets
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -582,6 +582,11 @@ class RecordedConnection:
         self.finished.set()
 
 
+async def maybe_await(result: Awaitable[None] | None) -> None:
+    if result is not None:
+        await result
+
+
 def logged_in(handler: type) -> type:
     """The handler with the owner, an administrator, logged in (the Hub is not asked),
     its administration service from the settings, and the fields its body may have
@@ -631,13 +636,13 @@ async def call(method: str, path: str, services: dict[str, Any], body: Any = Non
     headers = httputil.HTTPHeaders({"Host": "hub.example"})
     if body is not None:
         headers["Content-Type"] = "application/json"
-    request = httputil.HTTPServerRequest(
-        start_line=httputil.RequestStartLine(method, f"{PREFIX}api/v1{path}", "HTTP/1.1"),
-        headers=headers,
-        body=b"" if body is None else json.dumps(body).encode(),
-        connection=connection,
-    )
-    application(request)
+    # As the HTTP server does it: the headers, then the body (the API streams it in).
+    delegate = application.start_request(None, connection)  # type: ignore[arg-type]
+    start_line = httputil.RequestStartLine(method, f"{PREFIX}api/v1{path}", "HTTP/1.1")
+    await maybe_await(delegate.headers_received(start_line, headers))
+    if body is not None:
+        await maybe_await(delegate.data_received(json.dumps(body).encode()))
+    delegate.finish()
     await asyncio.wait_for(connection.finished.wait(), timeout=10)
     return Answer(connection.status, connection.headers, connection.body, settings["accepted"])
 

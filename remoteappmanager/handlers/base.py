@@ -9,11 +9,16 @@ from urllib.parse import urlsplit
 
 from jupyterhub.services.auth import HubOAuth, HubOAuthenticated, UserNotAllowed
 from tornado import web
+from tornado.http1connection import HTTP1Connection
 
 from ..errors import RemoteAppError, RequestError
 from ..services.containers import ContainerService
 
 MAX_JSON_BODY = 64 * 1024
+# Over the bound, a body up to this size is read and dropped, so that the 413 reaches
+# the client through the proxy (CHP answers its own 503 when the connection closes
+# under an upload); a larger one is refused at once and its connection closed.
+MAX_DRAINED_BODY = 1024 * 1024
 
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
@@ -83,8 +88,29 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         return self.owner
 
 
+@web.stream_request_body
 class APIHandler(BaseHandler):
-    """JSON in, JSON out; errors as {"error": {"code", "message"}}, never a traceback."""
+    """JSON in, JSON out; errors as {"error": {"code", "message"}}, never a traceback.
+
+    The body is streamed in, so that at most ``MAX_JSON_BODY`` bytes of it are ever
+    kept: buffered, tornado would hold up to 100 MB before a handler could refuse it.
+    """
+
+    _body: bytes | None = b""  # None once the body outgrew MAX_JSON_BODY
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_DRAINED_BODY:
+            raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes")
+        if isinstance(self.request.connection, HTTP1Connection):
+            self.request.connection.set_max_body_size(MAX_DRAINED_BODY)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._body is not None and len(self._body) + len(chunk) <= MAX_JSON_BODY:
+            self._body += chunk
+        else:
+            self._body = None
 
     def get_login_url(self) -> str:
         raise web.HTTPError(403, "log in first")  # an API never redirects to a login page
@@ -98,10 +124,10 @@ class APIHandler(BaseHandler):
         content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
         if content_type != "application/json":
             raise RequestError(415, "send JSON with Content-Type: application/json")
-        if len(self.request.body) > MAX_JSON_BODY:
+        if self._body is None:
             raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes")
         try:
-            body = json.loads(self.request.body or b"null")
+            body = json.loads(self._body or b"null")
         except (ValueError, UnicodeDecodeError):
             raise RequestError(400, "the body is not valid JSON") from None
         if not isinstance(body, dict):
