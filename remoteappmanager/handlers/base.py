@@ -145,6 +145,10 @@ class APIHandler(BaseHandler):
         self.finish(json.dumps(value))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # A refusal from prepare() comes before the (streamed) body was read, and
+        # tornado then closes the connection: say so, or the proxy, which keeps its
+        # connections to the service alive, would send its next request into it.
+        self.set_header("Connection", "close")
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, RemoteAppError):
             message = error.message
