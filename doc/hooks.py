@@ -406,13 +406,16 @@ def operation_section(
     rows = []
     for status, response in operation.get("responses", {}).items():
         response = resolve(spec, response)
-        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        content = response.get("content", {})
+        schema = content.get("application/json", {}).get("schema")
         described = [markdown(response.get("description", ""))]
         for header, value in response.get("headers", {}).items():
             described.append(
                 f"Header {code(header)}: " + markdown(resolve(spec, value).get("description", ""))
             )
-        rows.append((status, " ".join(described), type_of(spec, schema) if schema else "-"))
+        # Not JSON (an icon): the media type.
+        body = type_of(spec, schema) if schema else ", ".join(map(code, content)) or "-"
+        rows.append((status, " ".join(described), body))
     lines += ["**Responses**", "", table(("status", "meaning", "body"), rows), ""]
     return lines
 

@@ -131,6 +131,26 @@ describe("admin applications", () => {
   });
 });
 
+describe("admin applications' icons", () => {
+  it("load from each application's labels.icon_url, a letter tile without one", async () => {
+    const labels = (name, icon_url) => ({ available: true, name, description: null, type: "webapp", icon_url });
+    const icon = "/user/alice/api/v1/admin/applications/7/icon";
+    const api = fakeApi({
+      "GET admin/applications": page([
+        { id: 7, image: "demo/app:1", display_name: null, grant_count: 0, labels: labels("Demo", icon) },
+        { id: 8, image: "demo/bare:1", display_name: null, grant_count: 0, labels: labels("Bare", null) },
+      ]),
+      "GET admin/images": { items: [] },
+    });
+    const { wrapper } = mountWith(AdminApplications, { api, config: ADMIN });
+    await flushPromises();
+    const [demo, bare] = wrapper.findAll('[data-testid="application-row"]');
+    expect(demo.get("img").attributes("src")).toBe(icon);
+    expect(bare.find("img").exists()).toBe(false);
+    expect(bare.get(".app-icon").text()).toBe("B");
+  });
+});
+
 describe("admin grants", () => {
   it("grants with the policy's fields", async () => {
     const api = fakeApi({

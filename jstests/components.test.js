@@ -46,12 +46,24 @@ describe("AppCard", () => {
     expect(chip("future-kind")).toBe("future-kind");
   });
 
-  it("shows the icon only as a PNG data URI", () => {
-    const good = mount(AppIcon, { props: { icon: "iVBORw0KGgo=", name: "x" } });
-    expect(good.get("img").attributes("src")).toBe("data:image/png;base64,iVBORw0KGgo=");
-    const bad = mount(AppIcon, { props: { icon: "https://evil.example/x.png", name: "Zed" } });
-    expect(bad.find("img").exists()).toBe(false);
-    expect(bad.text()).toBe("Z");
+  it("loads the icon from its URL in the API, never from elsewhere", () => {
+    const url = "/user/alice/api/v1/applications/m1/icon";
+    const good = mount(AppCard, { props: { app: application({ icon_url: url }), state: "stopped" } });
+    expect(good.get("img").attributes("src")).toBe(url);
+    for (const elsewhere of ["https://evil.example/x.png", "//evil.example/x.png", "data:image/png;base64,iVBORw0KGgo="]) {
+      const bad = mount(AppIcon, { props: { src: elsewhere, name: "Zed" } });
+      expect(bad.find("img").exists()).toBe(false);
+      expect(bad.text()).toBe("Z");
+    }
+  });
+
+  it("shows the letter tile when the icon fails to load, and tries a new URL", async () => {
+    const icon = mount(AppIcon, { props: { src: "/user/alice/api/v1/applications/m1/icon", name: "paraView" } });
+    await icon.get("img").trigger("error");
+    expect(icon.find("img").exists()).toBe(false);
+    expect(icon.text()).toBe("P");
+    await icon.setProps({ src: "/user/alice/api/v1/applications/m2/icon" });
+    expect(icon.get("img").attributes("src")).toBe("/user/alice/api/v1/applications/m2/icon");
   });
 });
 

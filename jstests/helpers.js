@@ -60,7 +60,7 @@ export function application(overrides = {}) {
     image: "demo/desktop:latest",
     name: "Desktop",
     description: "A desktop in the browser",
-    icon_128: null,
+    icon_url: null,
     type: "vncapp",
     available: true,
     policy: { workspace: true, volume: null, license: false, allow_view: false },

@@ -30,11 +30,17 @@ describe("filterApplications", () => {
 });
 
 describe("iconSource", () => {
-  it("makes a PNG data URI of base64 only", () => {
-    expect(iconSource("iVBORw0KGgo=")).toBe("data:image/png;base64,iVBORw0KGgo=");
+  it("takes an absolute path on this site only", () => {
+    const url = "/user/alice/api/v1/applications/m1/icon";
+    expect(iconSource(url)).toBe(url);
     expect(iconSource(null)).toBeNull();
     expect(iconSource("")).toBeNull();
-    expect(iconSource('x" onerror="alert(1)')).toBeNull();
+    expect(iconSource("iVBORw0KGgo=")).toBeNull(); // the inline base64 the API sent once
+    expect(iconSource("data:image/png;base64,iVBORw0KGgo=")).toBeNull();
     expect(iconSource("javascript:alert(1)")).toBeNull();
+    expect(iconSource("https://evil.example/x.png")).toBeNull();
+    expect(iconSource("//evil.example/x.png")).toBeNull();
+    expect(iconSource("/\\evil.example/x.png")).toBeNull();
+    expect(iconSource('/x" onerror="alert(1)')).toBeNull();
   });
 });

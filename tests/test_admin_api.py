@@ -6,6 +6,7 @@ services take for administrators; alice and bob are ordinary users.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from remoteappmanager.docker.container import REALM_LABEL
+from remoteappmanager.docker.image import LABEL_PREFIX
 
 from .conftest import DEMO_WEBAPP
 from .site import Site, app_url, running_site, start
@@ -68,6 +70,7 @@ ENDPOINTS = [
     ("GET", "applications/1"),
     ("PATCH", "applications/1"),
     ("DELETE", "applications/1"),
+    ("GET", "applications/1/icon"),
     ("GET", "grants"),
     ("POST", "grants"),
     ("GET", "grants/" + "0" * 32),
@@ -217,6 +220,51 @@ def test_taking_a_grant_away_while_its_app_runs_stops_the_app(
     }
     assert realm_containers(site, docker_engine, "erin") == []
     docker_engine.images.remove(DOOMED_APP)
+
+
+def test_icons_come_by_url_and_an_image_without_one_gets_a_clear_404(
+    site: Site, docker_engine: Any, busybox_image: str
+) -> None:
+    """The admin's list of applications carries no icon either, only where it is: the
+    same PNG, ETag and caching as the user API. An image without an icon has none in
+    either API."""
+    listed = admin(site, "GET", "applications?q=demo-webapp")
+    assert listed.status_code == 200 and "icon_128" not in listed.text
+    [webapp] = listed.json()["items"]
+    url = webapp["labels"]["icon_url"]
+    assert url == f"/user/admin/api/v1/admin/applications/{webapp['id']}/icon"
+    image = docker_engine.images.get(DEMO_WEBAPP)
+    session = site.session("admin")
+    hub = site.hub.url.rstrip("/")
+    icon = session.get(f"{hub}{url}", timeout=30)
+    assert icon.status_code == 200, icon.text
+    assert icon.headers["Content-Type"] == "image/png"
+    assert icon.content == base64.b64decode(image.labels[f"{LABEL_PREFIX}icon_128"])
+    assert icon.headers["ETag"] == f'"{image.id}"'
+    assert icon.headers["Cache-Control"] == "private, max-age=3600"
+    again = session.get(f"{hub}{url}", headers={"If-None-Match": icon.headers["ETag"]}, timeout=30)
+    assert (again.status_code, again.content) == (304, b"")
+    refused(admin(site, "GET", "applications/999999/icon"), 404, "no application 999999")
+    refused(admin(site, "GET", "applications/x/icon"), 400, "not an application id")
+    # Alice's icon of that image has the same ETag: it is the image's.
+    alice = site.session("alice")
+    mine = alice.get(f"{site.api('alice')}applications", timeout=30).json()
+    [alices] = [a for a in mine["items"] if a["mapping_id"] == site.mapping_ids["alice"]]
+    alices_icon = alice.get(f"{hub}{alices['icon_url']}", timeout=30)
+    assert alices_icon.headers["ETag"] == icon.headers["ETag"]
+
+    bare = ok(admin(site, "POST", "applications", json={"image": busybox_image}), 201)
+    assert bare["labels"]["available"] is True and bare["labels"]["icon_url"] is None
+    refused(admin(site, "GET", f"applications/{bare['id']}/icon"), 404, "has no icon")
+    body = {"user": "alice", "application_id": bare["id"], "policy": {}}
+    mapping_id = ok(admin(site, "POST", "grants", json=body), 201)["mapping_id"]
+    mine = alice.get(f"{site.api('alice')}applications", timeout=30).json()
+    [granted] = [a for a in mine["items"] if a["mapping_id"] == mapping_id]
+    assert granted["icon_url"] is None
+    no_icon = alice.get(f"{site.api('alice')}applications/{mapping_id}/icon", timeout=30)
+    assert no_icon.status_code == 404, no_icon.text
+    assert no_icon.json()["error"]["message"] == f"the application {mapping_id!r} has no icon"
+    assert ok(admin(site, "DELETE", f"applications/{bare['id']}")) == {"grants": 1, "stopped": 0}
 
 
 @pytest.mark.parametrize(

@@ -73,11 +73,22 @@ def card(page: Page, name: str) -> Any:
     )
 
 
+def expect_icon_shown(page: Page, icon: Any) -> None:
+    """The <img> loaded its picture from the API (AppIcon puts the letter tile in the
+    place of one that failed)."""
+    expect(icon).to_have_attribute("src", re.compile(r"^/user/[^/]+/api/v1/.*/icon$"))
+    page.wait_for_function(
+        "img => img.isConnected && img.complete && img.naturalWidth === 128",
+        arg=icon.element_handle(),
+    )
+
+
 def test_a_user_finds_starts_uses_and_stops_an_app(site: Site, context: BrowserContext) -> None:
     page = context.new_page()
     log_in(page, site.hub, "alice")
     cards = page.get_by_test_id("app-card")
     expect(cards).to_have_count(3)  # web app, desktop, the hostile one
+    expect_icon_shown(page, card(page, "Demo web app").locator("img"))
     expect(card(page, "Demo desktop").get_by_test_id("state-badge")).to_have_text("stopped")
     screenshot(page, "user-dashboard")
 
@@ -149,6 +160,10 @@ def test_an_admin_grants_an_app_that_then_shows_on_the_users_dashboard(
     page.get_by_test_id("admin-link").click()
     expect(page.get_by_test_id("stats")).to_be_visible()
     screenshot(page, "admin-overview")
+
+    page.get_by_test_id("admin-nav").get_by_role("link", name=re.compile("Applications")).click()
+    row = page.get_by_test_id("application-row").filter(has_text="Demo web app")
+    expect_icon_shown(page, row.locator("img"))
 
     page.get_by_test_id("admin-nav").get_by_role("link", name=re.compile("Users")).click()
     page.get_by_test_id("new-user-name").fill("frank")

@@ -6,6 +6,7 @@ SECURITY-TESTS 1 (service side), 6, 8, 17-19 (service side), 23, 24, 29, 34, 35,
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import socket
 import urllib.request
@@ -24,6 +25,7 @@ from remoteappmanager.docker.container import (
     USER_LABEL,
     Container,
 )
+from remoteappmanager.docker.image import LABEL_PREFIX
 from remoteappmanager.errors import (
     AlreadyExists,
     DockerUnavailable,
@@ -599,6 +601,26 @@ class CountingDockerClient(DockerClient):
     async def list_containers(self, labels: dict[str, str]) -> list[dict[str, Any]]:
         self.listed += 1
         return await super().list_containers(labels)
+
+
+async def test_the_image_of_a_grant_gives_its_icon_without_listing_containers(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """What the icon endpoint reads: one grant's image, for its owner only."""
+    webapp = grant("alice", DEMO_WEBAPP)
+    absent = grant("alice", "remoteappmanager-test/absent:1")
+    counting = CountingDockerClient()
+    containers.docker = counting
+    image = await containers.image_of_grant("alice", webapp)
+    engines = docker_engine.images.get(DEMO_WEBAPP)
+    assert image.id == engines.id
+    assert image.icon_png() == base64.b64decode(engines.labels[f"{LABEL_PREFIX}icon_128"])
+    missing = await containers.image_of_grant("alice", absent)
+    assert (missing.available, missing.icon_png()) == (False, None)
+    with pytest.raises(NotFound, match="'bob' has no application"):
+        await containers.image_of_grant("bob", webapp)
+    assert counting.listed == 0
+    counting.close()
 
 
 async def test_the_gateway_route_is_remembered_until_the_engine_reports_a_change(

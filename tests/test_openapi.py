@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import base64
 import inspect
 import json
 import logging
@@ -47,6 +48,7 @@ from remoteappmanager.errors import (
 )
 from remoteappmanager.handlers.api import NotFoundHandler, api_routes
 from remoteappmanager.handlers.api.admin.base import MAX_PAGE
+from remoteappmanager.handlers.api.icons import ICON_MAX_AGE
 from remoteappmanager.handlers.api.serialize import (
     admin_application_json,
     admin_user_json,
@@ -372,13 +374,19 @@ def sample_container(mapping_id: str) -> Container:
     )
 
 
-def sample_image(env_keys: set[str]) -> ImageInfo:
+# The smallest PNG there is: a 1x1 transparent pixel.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+def sample_image(env_keys: set[str], icon: bool = False) -> ImageInfo:
     return ImageInfo(
         name="demo/desktop:latest",
         id="sha256:" + "1" * 64,
         ui_name="Demo desktop",
         description=None,
-        icon_128=None,
+        icon_128=base64.b64encode(PNG).decode() if icon else None,
         type="vncapp",
         env_keys=frozenset(env_keys),
     )
@@ -466,6 +474,9 @@ class FakeContainers:
     async def images_named(self, names: list[str]) -> list[ImageInfo]:
         return [replace(self.image, name=name) for name in names]
 
+    async def image_of_grant(self, user: str, mapping_id: str) -> ImageInfo:
+        return self.image
+
 
 class FakeAdministration:
     """The `Administration` calls of the admin handlers, each a success."""
@@ -533,7 +544,7 @@ class FakeSite:
         session = FakeSession(objects, scalar=7 if counting else self.user)
         return {
             "database": FakeDatabase(session),
-            "container_service": FakeContainers(self.container, sample_image(set())),
+            "container_service": FakeContainers(self.container, sample_image(set(), icon=True)),
             "administration": FakeAdministration(self),
         }
 
@@ -624,22 +635,34 @@ class Answer:
         return self.status == 503 and self.json["error"]["message"] == Unreachable.MESSAGE
 
 
-async def call(method: str, path: str, services: dict[str, Any], body: Any = None) -> Answer:
+async def call(
+    method: str,
+    path: str,
+    services: dict[str, Any],
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
     """``method`` on ``path`` (under the API) through the real routes and handlers."""
     routes = [
         (pattern, handler if handler is NotFoundHandler else logged_in(handler))
         for pattern, handler in api_routes(PREFIX)
     ]
-    settings = {"log": logging.getLogger(__name__), "owner": OWNER, "accepted": [], **services}
+    settings = {
+        "log": logging.getLogger(__name__),
+        "owner": OWNER,
+        "base_url": PREFIX,
+        "accepted": [],
+        **services,
+    }
     application = web.Application(routes, **settings)
     connection = RecordedConnection()
-    headers = httputil.HTTPHeaders({"Host": "hub.example"})
+    sent = httputil.HTTPHeaders({"Host": "hub.example", **(headers or {})})
     if body is not None:
-        headers["Content-Type"] = "application/json"
+        sent["Content-Type"] = "application/json"
     # As the HTTP server does it: the headers, then the body (the API streams it in).
     delegate = application.start_request(None, connection)  # type: ignore[arg-type]
     start_line = httputil.RequestStartLine(method, f"{PREFIX}api/v1{path}", "HTTP/1.1")
-    await maybe_await(delegate.headers_received(start_line, headers))
+    await maybe_await(delegate.headers_received(start_line, sent))
     if body is not None:
         await maybe_await(delegate.data_received(json.dumps(body).encode()))
     delegate.finish()
@@ -656,10 +679,11 @@ async def samples() -> dict[str, list[Any]]:
     handlers compose themselves, as they send it."""
     site = FakeSite()
     containers = [container_json(sample_container(secrets.token_hex(16)))]
-    everything = sample_image({"x11-width", "x11-height", "x11-depth", "startupdata"})
+    everything = sample_image({"x11-width", "x11-height", "x11-depth", "startupdata"}, icon=True)
+    api_url = f"{PREFIX}api/v1/"
     applications = [
-        application_json("a" * 32, sample_image(set()), GrantPolicy(), None),
-        application_json("b" * 32, everything, RICH_POLICY, sample_container("b" * 32)),
+        application_json("a" * 32, sample_image(set()), GrantPolicy(), None, api_url),
+        application_json("b" * 32, everything, RICH_POLICY, sample_container("b" * 32), api_url),
     ]
     described = models.Application(
         id=4,
@@ -682,10 +706,13 @@ async def samples() -> dict[str, list[Any]]:
         "AdminApplication": [
             admin_application_json(
                 described,
-                sample_image(set()).with_overrides(described.display_name, described.description),
+                sample_image(set(), icon=True).with_overrides(
+                    described.display_name, described.description
+                ),
                 1,
+                api_url,
             ),
-            admin_application_json(gone, ImageInfo.missing(gone.image), 0),
+            admin_application_json(gone, ImageInfo.missing(gone.image), 0, api_url),
         ],
         "Grant": [grant_json(site.grant, site.container), grant_json(plain_grant, None)],
         "AuditEntry": [audit_json(entry) for entry in site.entries],
@@ -803,6 +830,8 @@ def response_schemas(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for status in ("200", "201"):
             if status in operation["responses"]:
                 response = resolve(spec, operation["responses"][status])
+                if set(response["content"]) == {"image/png"}:
+                    continue  # an icon: see test_icons_are_served_as_documented
                 schema = response["content"]["application/json"]["schema"]
                 found.append((f"{method.upper()} {path} {status}", schema))
     return found
@@ -820,7 +849,7 @@ def test_success_responses_match_the_serializers(
     # 6 of the user API: GET x4, and POST containers 200 and 201. 19 of the admin API:
     # GET x10; POST users, applications and grants 201, POST grants 200 too; PATCH
     # applications and grants; DELETE users, applications and grants (the DELETE of a
-    # container is a 204, without a body).
+    # container is a 204, without a body). The GETs of icons answer PNG, not JSON.
     assert len(schemas) == 6 + 19
     for where, schema in schemas:
         if schema.get("type") == "object":  # a list {"items": [...]} or a page of one
@@ -874,6 +903,64 @@ def test_the_201_and_200_of_a_start_send_location(spec: dict[str, Any]) -> None:
     assert set(spec["paths"]["/containers/{url_id}"]["delete"]["responses"]) >= {"204"}
 
 
+ICON_OPERATIONS = [
+    ("/applications/{mapping_id}/icon", "Application"),
+    ("/admin/applications/{application_id}/icon", "AdminApplication"),
+]
+
+
+@pytest.mark.parametrize(("path", "listed_as"), ICON_OPERATIONS)
+async def test_icons_are_served_as_documented(
+    spec: dict[str, Any], samples: dict[str, list[Any]], path: str, listed_as: str
+) -> None:
+    """What an application's ``icon_url`` names answers the PNG, with the ETag (the
+    image id) and Cache-Control, in place of the API's JSON and no-store; 304 for a
+    matching If-None-Match; a JSON 404 when the image has no icon."""
+    operation = spec["paths"][path]["get"]
+    assert set(operation["responses"]) >= {"200", "304", "403", "404"}
+    documented = resolve(spec, operation["responses"]["200"])
+    assert list(documented["content"]) == ["image/png"]
+    # The URL the JSON gives is this route; null for the sample image without an icon.
+    urls = [(item.get("labels") or item)["icon_url"] for item in samples[listed_as]]
+    [url] = [each for each in urls if each is not None]
+    assert None in urls
+    assert re.fullmatch(f"{PREFIX}api/v1{PARAMETER.sub('[^/]+', path)}", url), url
+    site = FakeSite()
+
+    answer = await call("GET", url_of(spec, path, operation), site.services())
+    assert answer.status == 200, answer.body
+    assert answer.headers["Content-Type"] == "image/png" and answer.body == PNG
+    etag = '"sha256:' + "1" * 64 + '"'
+    assert answer.headers["ETag"] == etag
+    assert answer.headers["Cache-Control"] == f"private, max-age={ICON_MAX_AGE}"
+    assert all(name in answer.headers for name in documented["headers"])  # any case
+    cache_control = resolve(spec, documented["headers"]["Cache-Control"])["description"]
+    assert f"`private, max-age={ICON_MAX_AGE}`" in cache_control
+
+    for if_none_match in (etag, f'"other", W/{etag}', "*"):
+        again = await call(
+            "GET",
+            url_of(spec, path, operation),
+            site.services(),
+            headers={"If-None-Match": if_none_match},
+        )
+        assert (again.status, again.body) == (304, b""), if_none_match
+        assert again.headers["ETag"] == etag and "Content-Type" not in again.headers
+        assert again.headers["Cache-Control"] == f"private, max-age={ICON_MAX_AGE}"
+    changed = await call(
+        "GET", url_of(spec, path, operation), site.services(), headers={"If-None-Match": '"old"'}
+    )
+    assert (changed.status, changed.body) == (200, PNG)
+
+    services = site.services()
+    services["container_service"] = FakeContainers(site.container, sample_image(set()))
+    missing = await call("GET", url_of(spec, path, operation), services)
+    assert missing.status == 404, missing.body
+    assert missing.headers["Content-Type"].startswith("application/json")
+    assert missing.headers["Cache-Control"] == "no-store"
+    assert re.fullmatch(r"the application \S+ has no icon", missing.json["error"]["message"])
+
+
 # Operations the fakes cannot answer: the user list's query gives rows of (user, number
 # of grants). Its items are AdminUser, checked above as the serializer sends them.
 NOT_RUN = {("get", "/admin/users")}
@@ -900,9 +987,13 @@ async def test_admin_operations_answer_as_documented(spec: dict[str, Any]) -> No
             assert 200 <= answer.status < 300, f"{where}: {answer.status} {answer.body!r}"
             assert str(answer.status) in operation["responses"], f"{where}: {answer.status}"
             documented = resolve(spec, operation["responses"][str(answer.status)])
-            if "content" in documented:
-                schema = documented["content"]["application/json"]["schema"]
+            content = documented.get("content", {})
+            if "application/json" in content:
+                schema = content["application/json"]["schema"]
                 checker.check(schema, answer.json, where)
+            elif content:
+                assert list(content) == [answer.headers["Content-Type"]] == ["image/png"], where
+                assert answer.body == PNG, where
             else:
                 assert answer.body == b"", where
             # Location where the handler sets it, and only there; it names what a GET gives.

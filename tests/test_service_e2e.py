@@ -8,6 +8,7 @@ SECURITY-TESTS that need the whole system.
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.client
 import json
 from collections.abc import Iterator
@@ -19,8 +20,9 @@ import pytest
 import requests
 
 from remoteappmanager.docker.container import REALM_LABEL
+from remoteappmanager.docker.image import LABEL_PREFIX
 
-from .conftest import DEMO_DESKTOP
+from .conftest import DEMO_DESKTOP, DEMO_WEBAPP
 from .site import (
     Site,
     app_url,
@@ -49,7 +51,7 @@ def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: An
     apps = {app["mapping_id"]: app for app in listed.json()["items"]}
     webapp = apps[site.mapping_ids["alice"]]
     assert (webapp["name"], webapp["type"], webapp["container"]) == ("Demo web app", "webapp", None)
-    assert webapp["icon_128"] and webapp["policy"]["workspace"] is True
+    assert webapp["icon_url"] and webapp["policy"]["workspace"] is True
     desktop = apps[site.mapping_ids["alice-desktop"]]
     assert [c["name"] for c in desktop["configurables"]] == ["resolution"]
 
@@ -83,6 +85,56 @@ def test_alice_runs_the_demo_app_through_the_proxy(site: Site, docker_engine: An
     gone = alice.get(f"{site.hub.url.rstrip('/')}{container['url']}", timeout=30)
     assert gone.status_code == 404
     wait_until_unrouted(site, container)
+
+
+def test_icons_come_by_url_with_caching_headers(site: Site, docker_engine: Any) -> None:
+    """The list of applications carries no icon, only where it is; there the PNG of the
+    image's label, cached by the browser, revalidated by the image id."""
+    alice = site.session("alice")
+    listed = alice.get(f"{site.api('alice')}applications", timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert "icon_128" not in listed.text
+    mapping_id = site.mapping_ids["alice"]
+    [webapp] = [app for app in listed.json()["items"] if app["mapping_id"] == mapping_id]
+    assert webapp["icon_url"] == f"/user/alice/api/v1/applications/{mapping_id}/icon"
+    image = docker_engine.images.get(DEMO_WEBAPP)
+    png = base64.b64decode(image.labels[f"{LABEL_PREFIX}icon_128"])
+    assert png.startswith(b"\x89PNG")
+
+    # As the dashboard's <img> asks for it.
+    url = f"{site.hub.url.rstrip('/')}{webapp['icon_url']}"
+    loaded = {
+        "Sec-Fetch-Mode": "no-cors",
+        "Sec-Fetch-Dest": "image",
+        "Sec-Fetch-Site": "same-origin",
+    }
+    icon = alice.get(url, headers=loaded, timeout=30)
+    assert icon.status_code == 200, icon.text
+    assert icon.headers["Content-Type"] == "image/png" and icon.content == png
+    assert icon.headers["ETag"] == f'"{image.id}"'
+    assert icon.headers["Cache-Control"] == "private, max-age=3600"
+
+    again = alice.get(url, headers={**loaded, "If-None-Match": f'"{image.id}"'}, timeout=30)
+    assert (again.status_code, again.content) == (304, b"")
+    assert again.headers["ETag"] == f'"{image.id}"'
+    stale = alice.get(url, headers={"If-None-Match": '"sha256:old"'}, timeout=30)
+    assert (stale.status_code, stale.content) == (200, png)
+
+    def not_found(response: requests.Response, message: str) -> None:
+        assert response.status_code == 404, response.text
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert message in response.json()["error"]["message"]
+
+    not_found(
+        alice.get(f"{site.api('alice')}applications/nothing/icon", timeout=30), "no application"
+    )
+    # Bob's service knows nothing of alice's application; hers does not let him in.
+    bob = site.session("bob")
+    not_found(
+        bob.get(f"{site.api('bob')}applications/{mapping_id}/icon", timeout=30), "no application"
+    )
+    theirs = bob.get(f"{site.api('bob', 'alice')}applications/{mapping_id}/icon", timeout=30)
+    assert theirs.status_code == 403 and theirs.content != png
 
 
 def test_the_app_never_sees_the_users_cookie_or_token(site: Site) -> None:

@@ -1,13 +1,11 @@
-// An application's icon is shown only from its base64 PNG, as a data: URI (the page's
-// policy allows no other image source); anything else gets the generic icon.
+// An application's icon is loaded from this service's API, where its `icon_url` (an
+// absolute path) points; anything else (another site, a scheme such as data: or
+// javascript:) gets the letter tile, as the page's policy would load no other image.
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const PATH_ON_THIS_SITE = /^\/(?![/\\])[^\s\\]*$/;
 
-export function iconSource(icon128) {
-  if (typeof icon128 !== "string") return null;
-  const compact = icon128.replace(/\s+/g, "");
-  if (!compact || !BASE64.test(compact)) return null;
-  return `data:image/png;base64,${compact}`;
+export function iconSource(iconUrl) {
+  return typeof iconUrl === "string" && PATH_ON_THIS_SITE.test(iconUrl) ? iconUrl : null;
 }
 
 export const TYPE_LABELS = { webapp: "Web app", vncapp: "Desktop", jupyter: "JupyterLab" };

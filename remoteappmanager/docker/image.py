@@ -4,7 +4,8 @@ Labels live in the ``eu.simphony-project.docker`` namespace, so images made for
 simphony-remote work unchanged:
 
 - ``ui_name``, ``description``: shown on the dashboard;
-- ``icon_128``: a base64 PNG (bounded size), else the dashboard shows a generic icon;
+- ``icon_128``: a base64 PNG (bounded size), else the dashboard shows a generic icon
+  (the API serves it decoded, by URL, see ``handlers/api/icons.py``);
 - ``type``: ``webapp``, ``vncapp`` or ``jupyter``;
 - ``env.<kebab-name>``: the image understands the variable ``KEBAB_NAME``; this is
   how an image says which configurables (see ``services.configurables``) it accepts;
@@ -131,6 +132,10 @@ class ImageInfo:
     @property
     def title(self) -> str:
         return self.ui_name or self.name
+
+    def icon_png(self) -> bytes | None:
+        """The icon's PNG bytes (the label was checked to be one), or None."""
+        return base64.b64decode(self.icon_128) if self.icon_128 else None
 
 
 def _text(value: str | None, limit: int) -> str | None:

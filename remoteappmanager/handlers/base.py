@@ -39,6 +39,12 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         return owner
 
     @property
+    def api_url(self) -> str:
+        """The REST API's absolute path, ``{prefix}api/v1/``."""
+        base_url: str = self.settings["base_url"]
+        return f"{base_url}api/v1/"
+
+    @property
     def containers(self) -> ContainerService:
         service: ContainerService = self.settings["container_service"]
         return service

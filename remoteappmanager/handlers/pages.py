@@ -66,7 +66,7 @@ class HomeHandler(BaseHandler):
         config = {
             "user": user,
             "base_url": base_url,
-            "api_url": f"{base_url}api/v1/",
+            "api_url": self.api_url,
             "hub_url": self.settings["hub_url"],
             "admin": self.is_admin,
             "xsrf_token": self.xsrf_token.decode(),

@@ -441,6 +441,13 @@ class ContainerService(LoggingConfigurable):
             for grant in grants
         ]
 
+    async def image_of_grant(self, user: str, mapping_id: str) -> ImageInfo:
+        """The image of the user's grant ``mapping_id`` (`ImageInfo.missing` when the
+        engine lacks it), without looking at containers; NotFound for anyone else's."""
+        grant = self._load_grant(user, mapping_id)
+        [image] = await self.images_named([grant.image])
+        return image.with_overrides(grant.display_name, grant.description)
+
     async def images_named(self, names: list[str]) -> list[ImageInfo]:
         """What the images say of themselves (`ImageInfo.missing` for an absent one)."""
         # A few images are inspected each; for more, one list of every image on the

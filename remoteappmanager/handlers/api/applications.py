@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..base import APIHandler
+from .icons import write_icon
 from .serialize import application_json
 
 
@@ -12,7 +13,7 @@ class ApplicationsHandler(APIHandler):
         self.xsrf_token  # noqa: B018 (sets the _xsrf cookie a browser client sends back)
         found = await self.containers.applications_of(user)
         items = [
-            application_json(grant.mapping_id, image, grant.policy, container)
+            application_json(grant.mapping_id, image, grant.policy, container, self.api_url)
             for grant, image, container in found
         ]
         self.write_json({"items": items})
@@ -22,10 +23,22 @@ class ApplicationHandler(APIHandler):
     async def get(self, mapping_id: str) -> None:
         user = self.require_owner()
         [(grant, image, container)] = await self.containers.applications_of(user, mapping_id)
-        self.write_json(application_json(grant.mapping_id, image, grant.policy, container))
+        self.write_json(
+            application_json(grant.mapping_id, image, grant.policy, container, self.api_url)
+        )
+
+
+class ApplicationIconHandler(APIHandler):
+    """The icon of one of the user's applications, as PNG (see `write_icon`)."""
+
+    async def get(self, mapping_id: str) -> None:
+        user = self.require_owner()
+        image = await self.containers.image_of_grant(user, mapping_id)
+        write_icon(self, image, f"the application {mapping_id!r}")
 
 
 routes = [
     (r"applications", ApplicationsHandler),
     (r"applications/([^/]+)", ApplicationHandler),
+    (r"applications/([^/]+)/icon", ApplicationIconHandler),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from ...db.models import Accounting, Application, AuditEntry, User
 from ...docker.container import Container
@@ -32,14 +33,21 @@ def container_json(container: Container) -> dict[str, Any]:
 
 
 def application_json(
-    mapping_id: str, image: ImageInfo, policy: GrantPolicy, container: Container | None
+    mapping_id: str,
+    image: ImageInfo,
+    policy: GrantPolicy,
+    container: Container | None,
+    api_url: str,
 ) -> dict[str, Any]:
+    """``api_url``: the API's absolute path, ``{prefix}api/v1/``, for the icon's URL."""
+    icon_url = f"{api_url}applications/{quote(mapping_id, safe='')}/icon"
     return {
         "mapping_id": mapping_id,
         "image": image.name,
         "name": image.title,
         "description": image.description,
-        "icon_128": image.icon_128,
+        # By URL, not inline: a list of many applications would carry every icon.
+        "icon_url": icon_url if image.icon_128 else None,
         "type": image.type,
         "available": image.available,
         "policy": {
@@ -70,8 +78,10 @@ def admin_user_json(user: User, grant_count: int, running_count: int) -> dict[st
 
 
 def admin_application_json(
-    application: Application, image: ImageInfo, grant_count: int
+    application: Application, image: ImageInfo, grant_count: int, api_url: str
 ) -> dict[str, Any]:
+    """``api_url``: the API's absolute path, ``{prefix}api/v1/``, for the icon's URL."""
+    icon_url = f"{api_url}admin/applications/{application.id}/icon"
     return {
         "id": application.id,
         "image": application.image,
@@ -84,7 +94,7 @@ def admin_application_json(
             "name": image.title,
             "description": image.description,
             "type": image.type,
-            "icon_128": image.icon_128,
+            "icon_url": icon_url if image.icon_128 else None,
         },
     }
 

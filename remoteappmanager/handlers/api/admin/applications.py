@@ -9,6 +9,7 @@ from ....db.models import Application
 from ....errors import InvalidInput
 from ....services.administration import DISPLAY_FIELDS
 from ....services.catalogue import Catalogue
+from ..icons import write_icon
 from ..serialize import admin_application_json, page_json
 from .base import AdminHandler, whole_number
 
@@ -59,6 +60,17 @@ class ApplicationHandler(AdminHandler):
         self.write_json({"grants": grants, "stopped": stopped})
 
 
+class ApplicationIconHandler(AdminHandler):
+    """The icon of an application's image, as PNG (see `write_icon`)."""
+
+    async def get(self, application_id: str) -> None:
+        identifier = to_id(application_id)
+        with self.database.transaction(readonly=True) as session:
+            image_name = Catalogue(session).get_application_by_id(identifier).image
+        [image] = await self.containers.images_named([image_name])
+        write_icon(self, image, f"the application {identifier}")
+
+
 def to_id(text: str) -> int:
     return whole_number(text, f"{text!r} is not an application id (a whole number)")
 
@@ -82,6 +94,7 @@ async def describe(handler: AdminHandler, applications: Sequence[Application]) -
                 application.display_name, application.description
             ),
             len(application.grants),
+            handler.api_url,
         )
         for application in applications
     ]
@@ -97,4 +110,5 @@ async def write_application(handler: AdminHandler, application_id: int, status: 
 routes = [
     (r"applications", ApplicationsHandler),
     (r"applications/([^/]+)", ApplicationHandler),
+    (r"applications/([^/]+)/icon", ApplicationIconHandler),
 ]
