@@ -189,7 +189,7 @@ def secret(name: str) -> str:
     return path.read_text().strip()
 
 
-def hub_config(password: str) -> Path:
+def hub_config(password: str, admin_password: str) -> Path:
     service_config = STATE / "remoteappmanager_config.py"
     service_config.write_text(
         "# Written by make demo.\n"
@@ -211,8 +211,9 @@ c.ConfigurableHTTPProxy.pid_file = {str(STATE / "jupyterhub-proxy.pid")!r}
 c.JupyterHub.db_url = "sqlite:///{STATE / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = {str(STATE / "jupyterhub_cookie_secret")!r}
 c.JupyterHub.pid_file = {str(STATE / "jupyterhub.pid")!r}
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {password!r}
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = {password!r}
+c.SharedPasswordAuthenticator.admin_password = {admin_password!r}
 c.Authenticator.allowed_users = {set(USERS)!r}
 c.Authenticator.admin_users = {{"admin"}}
 c.JupyterHub.cleanup_servers = True
@@ -245,12 +246,13 @@ def main() -> None:
         dockerd = ensure_engine()
         build_images()
         prepare_database(STATE / "app.sqlite", real_apps())
-        password = secret("password")
-        hub = start_hub(password)
+        password, admin_password = secret("password"), secret("admin-password")
+        hub = start_hub(password, admin_password)
         print(
             f"""
   remoteappmanager demo: open http://localhost:{PORT}/
-  log in as  alice  (a user)  or  admin  (an administrator), password  {password}
+  log in as  alice  (a user), password  {password}
+        or  admin  (an administrator), password  {admin_password}
   the Hub's log: {STATE / "jupyterhub.log"}
   Ctrl-C stops the demo.
 """,
@@ -275,9 +277,9 @@ def main() -> None:
             dockerd.wait(60)
 
 
-def start_hub(password: str) -> subprocess.Popen[bytes]:
+def start_hub(password: str, admin_password: str) -> subprocess.Popen[bytes]:
     """JupyterHub in the background, once it answers."""
-    config = hub_config(password)
+    config = hub_config(password, admin_password)
     env = {
         **os.environ,
         "REMOTEAPPMANAGER_DB_URL": f"sqlite:///{STATE / 'app.sqlite'}",

@@ -48,7 +48,7 @@ def log_in(page: Page, hub: Hub, user: str) -> None:
     service (its spawn page) and sends the browser on to the dashboard."""
     page.goto(f"{hub.url}hub/login?next={quote('/hub/spawn', safe='')}")
     page.fill("input[name=username]", user)
-    page.fill("input[name=password]", hub.password)
+    page.fill("input[name=password]", hub.password_of(user))
     page.click("[type=submit]")
     dashboard = urlsplit(f"{hub.url}user/{quote(user, safe='')}/").path
     page.wait_for_url(lambda url: urlsplit(url).path == dashboard, timeout=60_000)

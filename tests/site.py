@@ -30,11 +30,8 @@ from .hub import Hub, login, open_server
 
 HUB_CONFIG = f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n"
 # The site's administrators: "admin" by the Hub's own flag, "olga" by a group.
-SITE_HUB_CONFIG = (
-    HUB_CONFIG
-    + 'c.Authenticator.admin_users = {"admin"}\n'
-    + 'c.JupyterHub.load_groups = {"operators": {"users": ["olga"]}}\n'
-)
+SITE_HUB_CONFIG = HUB_CONFIG + 'c.JupyterHub.load_groups = {"operators": {"users": ["olga"]}}\n'
+SITE_ADMINS = {"admin"}
 
 
 class Site:
@@ -59,7 +56,11 @@ class Site:
         """Stop the Hub (and with it the users' services) and start it again."""
         self.hub.stop()
         self.hub = Hub.start(
-            self.hub.workdir, SITE_HUB_CONFIG, env=self.env, subdomains=self.subdomains
+            self.hub.workdir,
+            SITE_HUB_CONFIG,
+            env=self.env,
+            subdomains=self.subdomains,
+            admin_users=SITE_ADMINS,
         )
         self.sessions.clear()
 
@@ -138,7 +139,9 @@ def running_site(
         "REMOTEAPPMANAGER_WORKSPACES": str(workdir / "workspaces"),
         "REMOTEAPPMANAGER_CONFIG": str(config_file),
     }
-    hub = Hub.start(workdir, SITE_HUB_CONFIG, env=env, subdomains=app_origins)
+    hub = Hub.start(
+        workdir, SITE_HUB_CONFIG, env=env, subdomains=app_origins, admin_users=SITE_ADMINS
+    )
     site = Site(hub, realm, mapping_ids, env, subdomains=app_origins)
     try:
         yield site

@@ -115,8 +115,9 @@ def test_make_demo_runs_the_whole_system_and_ctrl_c_stops_it(
         time.sleep(1)
     print(f"make demo: the Hub answered after {time.monotonic() - started:.0f} s")
 
-    # The password make demo printed, as a person would copy it.
+    # The passwords make demo printed, as a person would copy them.
     password = (demo.copy / ".demo" / "password").read_text().strip()
+    admin_password = (demo.copy / ".demo" / "admin-password").read_text().strip()
     hub = Hub(
         workdir=demo.copy / ".demo",
         process=demo.process,
@@ -125,6 +126,8 @@ def test_make_demo_runs_the_whole_system_and_ctrl_c_stops_it(
         proxy_api_url=f"http://127.0.0.1:{demo.port + 1}",
         proxy_token="",
         password=password,
+        admin_password=admin_password,
+        admin_users=frozenset({"admin"}),
         admin_token="",
         _proxy_api_port=demo.port + 1,
     )

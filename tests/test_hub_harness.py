@@ -25,7 +25,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         # indented, as in a test's triple-quoted string
         c.JupyterHub.log_level = "DEBUG"
     """
-    with Hub.start(tmp_path_factory.mktemp("hub"), config) as hub:
+    with Hub.start(tmp_path_factory.mktemp("hub"), config, admin_users={"ada"}) as hub:
         yield hub
 
 
@@ -46,6 +46,18 @@ def test_login_gives_a_session_of_the_user(hub: Hub) -> None:
     response = session.get(f"{hub.api_url}/user", timeout=10)
     assert response.status_code == 200
     assert response.json()["name"] == "alice"
+
+
+def test_the_login_is_jupyterhubs_shared_password_not_a_testing_one(hub: Hub) -> None:
+    """DummyAuthenticator.password is deprecated since JupyterHub 5.3: the shared
+    password authenticator, with the administrators' password of their own."""
+    log = hub.log_tail(10_000)
+    assert "DummyAuthenticator" not in log and "testing authenticator" not in log, log
+    ada = login(hub, "ada")
+    assert ada.get(f"{hub.api_url}/user", timeout=10).json()["admin"] is True
+    with pytest.raises(AssertionError, match="Invalid username or password"):
+        login(hub, "ada", hub.password)  # an administrator's login needs their password
+    assert login(hub, "alice").get(f"{hub.api_url}/user", timeout=10).json()["admin"] is False
 
 
 def test_login_with_a_wrong_password_fails_clearly(hub: Hub) -> None:
