@@ -174,6 +174,33 @@ async def test_a_desktop_gets_the_resolution_it_asked_for(
     assert "Resolution: 1024x768" in read(container)
 
 
+async def test_a_running_app_is_never_started_again_with_its_new_settings_ignored(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """Asked again with the settings it runs with (or none): the running one. With
+    other settings, while it runs or while it is being started: a 409 that says so."""
+    mapping_id = grant("alice", DEMO_DESKTOP)
+    first, second = await asyncio.gather(
+        containers.start("alice", mapping_id, {"resolution": "1024x768"}),
+        containers.start("alice", mapping_id, {"resolution": "1920x1080"}),
+        return_exceptions=True,
+    )
+    assert isinstance(first, tuple) and first[1] is True, first
+    assert isinstance(second, AlreadyExists), second
+    assert "already running with other settings" in second.message
+    assert "stop it" in second.message
+    running = first[0]
+    for same in (None, {}, {"resolution": "1024x768"}):
+        again, created = await containers.start("alice", mapping_id, same)
+        assert (again.id, created) == (running.id, False)
+    with pytest.raises(AlreadyExists, match="other settings"):
+        await containers.start("alice", mapping_id, {"resolution": "800x600"})
+    with pytest.raises(InvalidInput):  # a bad value is still a bad value
+        await containers.start("alice", mapping_id, {"resolution": "0x0"})
+    [only] = realm_containers(docker_engine, containers)
+    assert only.id == running.id and env_of(running)["X11_WIDTH"] == "1024"
+
+
 async def test_the_workspace_and_the_granted_volume_are_mounted(
     containers: ContainerService,
     grant: Grant,

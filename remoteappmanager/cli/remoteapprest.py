@@ -35,8 +35,8 @@ exit codes:
   1  unexpected failure, or the Hub cannot be reached
   2  bad command line, configuration or value (HTTP 400 and other 4xx)
   3  no such user, application, grant or container (HTTP 404)
-  4  conflict: it exists already, or the application is being started elsewhere;
-     try again (HTTP 409)
+  4  conflict: it exists already, the application runs with other settings (stop
+     it first), or it is being started elsewhere; try again (HTTP 409)
   5  the service or what it depends on is unavailable, or not running (HTTP 503, 424)
   6  the token was refused (HTTP 401, 403), or you are not an administrator
   7  the application did not come up (HTTP 502)

@@ -6,6 +6,7 @@ the ``eu.simphony-project.docker.runinfo.*`` labels below and is found by them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +23,9 @@ REALM_LABEL = RUNINFO_PREFIX + "realm"
 # The app's own origin (http://<url_id>.<host>), or "" when it lives under the
 # user's origin, at urlpath.
 ORIGIN_LABEL = RUNINFO_PREFIX + "origin"
+# The variables the user's settings (configurables) gave the app, as a JSON object:
+# what a later start of the same grant is compared with.
+SETTINGS_LABEL = RUNINFO_PREFIX + "settings"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Container:
     host_port: int | None
     origin: str = ""
     serving: Serving = field(default_factory=Serving)
+    settings: tuple[tuple[str, str], ...] = ()  # SETTINGS_LABEL's pairs, sorted
 
     @classmethod
     def from_summary(cls, summary: dict[str, Any], default_port: int) -> Container:
@@ -70,6 +75,7 @@ class Container:
             host_port=int(published[0]["PublicPort"]) if published else None,
             origin=labels.get(ORIGIN_LABEL, ""),
             serving=serving,
+            settings=_settings(labels.get(SETTINGS_LABEL)),
         )
 
     @property
@@ -92,3 +98,14 @@ class Container:
     def host_name(self) -> str:
         """The host name of the app's own origin ("" when it has none)."""
         return urlsplit(self.origin).hostname or "" if self.origin else ""
+
+
+def _settings(label: str | None) -> tuple[tuple[str, str], ...]:
+    """The pairs of SETTINGS_LABEL; none for a container started without it."""
+    try:
+        pairs = json.loads(label) if label else {}
+    except ValueError:
+        return ()
+    if not isinstance(pairs, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in pairs.items()))

@@ -8,6 +8,7 @@ service's realm); the database is the truth about who may run what.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -32,6 +33,7 @@ from ..docker.container import (
     MAPPING_ID_LABEL,
     ORIGIN_LABEL,
     REALM_LABEL,
+    SETTINGS_LABEL,
     URL_ID_LABEL,
     URLPATH_LABEL,
     USER_LABEL,
@@ -319,17 +321,38 @@ class ContainerService(LoggingConfigurable):
         """Start the user's application ``mapping_id`` and wait until it answers.
 
         Returns the container and whether this call created it: if the grant's
-        container runs already, or another call is starting it, that one is returned.
+        container runs already, or another call is starting it, that one is returned,
+        provided that ``configurables`` ask nothing it was not started with (else
+        `AlreadyExists`).
         """
         key = (user, mapping_id)
         task = self._starting.get(key)
-        if task is not None:
-            container, _ = await self._join(task)
-            return container, False
-        task = asyncio.ensure_future(self._start(user, mapping_id, configurables))
-        self._starting[key] = task
-        task.add_done_callback(lambda _: self._starting.pop(key, None))
-        return await task
+        if task is None:
+            task = asyncio.ensure_future(self._start(user, mapping_id, configurables))
+            self._starting[key] = task
+            task.add_done_callback(lambda _: self._starting.pop(key, None))
+            container, created = await task
+        else:
+            container, created = (await self._join(task))[0], False
+        if not created and configurables:
+            await self._check_same_settings(user, mapping_id, container, configurables)
+        return container, created
+
+    async def _check_same_settings(
+        self, user: str, mapping_id: str, container: Container, configurables: Any
+    ) -> None:
+        """A start of an app that runs already asks nothing new of it: every setting
+        sent must be the running one's, else a 409 says so (it is never ignored)."""
+        grant = self._load_grant(user, mapping_id)
+        image = await self.image_info(grant.image, grant.display_name, grant.description)
+        wanted = configurable_environment(image, grant.policy, configurables)
+        running = dict(container.settings)
+        if any(running.get(name) != value for name, value in wanted.items()):
+            raise AlreadyExists(
+                f"{image.title} is already running with other settings than these "
+                f"({', '.join(sorted(configurables))}): stop it, then start it again "
+                "with them"
+            )
 
     async def _join(self, task: asyncio.Task[tuple[Container, bool]]) -> tuple[Container, bool]:
         try:
@@ -358,8 +381,9 @@ class ContainerService(LoggingConfigurable):
         url_id = secrets.token_hex(16)
         urlpath = f"{self.user_prefix(user)}containers/{url_id}/"
         origin = self.origin_for(url_id)
+        settings = configurable_environment(image, grant.policy, configurables)
         environment = {
-            **configurable_environment(image, grant.policy, configurables),
+            **settings,
             "JPY_USER": user,
             "JPY_BASE_USER_URL": self.user_prefix(user).rstrip("/"),
             "USER": unix_name(user),
@@ -376,6 +400,7 @@ class ContainerService(LoggingConfigurable):
             REALM_LABEL: self.realm,
             # Always set: a label of the image must not choose where the app is routed.
             ORIGIN_LABEL: origin,
+            SETTINGS_LABEL: json.dumps(settings, sort_keys=True),
         }
         # Leftovers of this grant would hold the container name.
         for leftover in existing:
