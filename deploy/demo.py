@@ -8,7 +8,8 @@ http://localhost:8000 (listening on 127.0.0.1). Each user's server is at
 ``http://<user>.localhost:8000`` and each app on its own origin,
 ``http://<url_id>.<user>.localhost:8000``: browsers resolve ``*.localhost`` to this
 machine (RFC 6761), so no DNS is needed. Ctrl-C stops the Hub, the users' services, the demo's
-containers, and the dockerd it started. Everything it makes is kept in ``.demo/`` for
+containers, and the dockerd it started unless other containers run on it by then (it
+says so, and leaves it running). Everything it makes is kept in ``.demo/`` for
 the next run, which starts in seconds; ``make clean-demo`` removes it.
 
 ``$DEMO_PORT`` moves the Hub (the proxy's API takes the next port, the Hub's own API
@@ -115,6 +116,35 @@ def ensure_engine() -> subprocess.Popen[bytes] | None:
             fail(f"dockerd did not start; see {log}")
         time.sleep(0.5)
     return dockerd
+
+
+def containers_of_others(realm: str) -> list[str]:
+    """The names of the running containers that are not the demo's (``realm``): what
+    other sites or people run on the engine by now. A stopped one loses nothing
+    when the engine stops."""
+    try:
+        client = docker.from_env(timeout=30)
+        running = client.containers.list()
+        client.close()
+    except docker.errors.DockerException as error:
+        print(f"make demo: could not list the engine's containers: {error}", file=sys.stderr)
+        return ["(unknown: the engine did not answer)"]
+    return [c.name for c in running if c.labels.get(REALM_LABEL) != realm]
+
+
+def stop_engine_unless_used(dockerd: subprocess.Popen[bytes], others: list[str]) -> None:
+    """Stop the dockerd the demo started, unless other containers run on it."""
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        step(
+            f"leaving the dockerd the demo started running (PID {dockerd.pid}): "
+            f"{len(others)} other container(s) run on it ({shown}); "
+            f"stop it with `kill {dockerd.pid}` once they are done"
+        )
+        return
+    step("stopping the dockerd the demo started")
+    dockerd.terminate()
+    dockerd.wait(60)
 
 
 # -- the images and the database --
@@ -272,9 +302,7 @@ def main() -> None:
                 hub.kill()
         stop_demo_containers()
         if dockerd is not None:
-            step("stopping the dockerd the demo started")
-            dockerd.terminate()
-            dockerd.wait(60)
+            stop_engine_unless_used(dockerd, containers_of_others(REALM))
 
 
 def start_hub(password: str, admin_password: str) -> subprocess.Popen[bytes]:

@@ -8,6 +8,7 @@ Slow: the first `make demo` of a copy installs the package and its dependencies.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import shutil
@@ -25,7 +26,7 @@ import requests
 
 from remoteappmanager.docker.container import REALM_LABEL
 
-from .conftest import ROOT
+from .conftest import ROOT, TEST_LABEL
 from .hub import Hub, free_port, login, open_server, resolve_localhost_subdomains
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -179,3 +180,49 @@ def _cmdline(pid: Path) -> bytes:
         return (pid / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def demo_script() -> Any:
+    """deploy/demo.py as a module, for its functions (it runs only as __main__)."""
+    spec = importlib.util.spec_from_file_location("demo_script", ROOT / "deploy" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ctrl_c_leaves_the_engine_it_started_running_while_others_use_it(
+    docker_engine: Any, busybox_image: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's dockerd may be serving other sites by the time of Ctrl-C: it is
+    stopped only when no container but the demo's runs on it."""
+    demo = demo_script()
+    realm = f"demo-{secrets.token_hex(4)}"
+    labels = {TEST_LABEL: "1"}
+    ours = docker_engine.containers.run(
+        busybox_image, ["sleep", "600"], labels={**labels, REALM_LABEL: realm}, detach=True
+    )
+    theirs = docker_engine.containers.run(
+        busybox_image, ["sleep", "600"], labels=labels, detach=True
+    )
+    try:
+        others = demo.containers_of_others(realm)
+    finally:
+        for container in (ours, theirs):
+            container.remove(force=True)
+    assert theirs.name in others and ours.name not in others
+
+    engine = subprocess.Popen(["sleep", "600"])  # stands for the dockerd the demo started
+    try:
+        demo.stop_engine_unless_used(engine, [theirs.name])
+        assert engine.poll() is None
+        said = capsys.readouterr().out
+        assert "leaving the dockerd the demo started running" in said
+        assert theirs.name in said and f"kill {engine.pid}" in said
+        demo.stop_engine_unless_used(engine, [])
+        assert engine.poll() is not None
+        assert "stopping the dockerd the demo started" in capsys.readouterr().out
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait()
