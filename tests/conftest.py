@@ -20,6 +20,13 @@ is missing a test skips with the reason, except when
   in a realm of its own; every container of that realm is removed afterwards, and
   the logs of each are printed when the test failed.
 - ``grant``: makes a user, an application and a grant; returns the mapping id.
+- ``proxy``: a configurable-http-proxy of its own (no Hub).
+- ``router``: starts ``remoteappmanager-router`` processes on ``proxy``.
+
+The processes the harness starts (a Hub of tests/hub.py and its proxy, ``proxy``,
+``router``) are in tests/hub.py's record (`HARNESS_PROCESSES`) while they run. At the
+start of each session, `pytest_sessionstart` ends, and reports in red, those that a
+session killed before its teardown left behind.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
-from .hub import CHP, free_port
+from .hub import CHP, HARNESS_PROCESSES, Started, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL_ENV = "REMOTEAPPMANAGER_TEST_POSTGRES_URL"
@@ -221,6 +228,21 @@ def static_site_images(demo_images: Any, docker_engine: Any, tmp_path_factory: A
         docker_engine.images.remove(tag, force=True)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionstart(session: pytest.Session) -> Iterator[None]:
+    yield  # after the terminal's header
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def report(message: str) -> None:
+        line = f"REAPER (a test run was killed before its teardown): {message}"
+        if terminal is None:
+            print(line, file=sys.stderr)
+        else:
+            terminal.write_line(line, red=True, bold=True)
+
+    HARNESS_PROCESSES.reap(report)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Tests that restart the Docker engine go last, where they disturb nothing.
     items.sort(key=lambda item: item.get_closest_marker("engine_restart") is not None)
@@ -318,6 +340,7 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    recorded = HARNESS_PROCESSES.add(process.pid, f"the proxy fixture's CHP in {tmp_path}")
     running = Proxy(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{api_port}", token)
     deadline = time.monotonic() + 30
     while True:
@@ -330,6 +353,7 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
     yield running
     process.terminate()
     process.wait(10)
+    HARNESS_PROCESSES.remove(recorded)
 
 
 @pytest.fixture
@@ -351,12 +375,15 @@ def router(proxy: Proxy, tmp_path: Path) -> Iterator[Callable[..., subprocess.Po
             [str(ROUTER), f"--config={config_file}"], env=env, stderr=subprocess.PIPE, text=True
         )
         started.append(process)
+        recorded.append(HARNESS_PROCESSES.add(process.pid, f"a router of the tests in {tmp_path}"))
         return process
 
+    recorded: list[Started | None] = []
     yield start
     for process in started:
         if process.poll() is None:
             stop_router(process)
+    HARNESS_PROCESSES.remove(*recorded)
 
 
 def stop_router(process: subprocess.Popen[str]) -> None:
