@@ -24,7 +24,7 @@ is missing a test skips with the reason, except when
 - ``router``: starts ``remoteappmanager-router`` processes on ``proxy``.
 
 The processes the harness starts (a Hub of tests/hub.py and its proxy, ``proxy``,
-``router``) are in tests/hub.py's record (`HARNESS_PROCESSES`) while they run. At the
+``router``) are in tests/processes.py's record (`HARNESS_PROCESSES`) while they run. At the
 start of each session, `pytest_sessionstart` ends, and reports in red, those that a
 session killed before its teardown left behind.
 """
@@ -59,7 +59,8 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
-from .hub import CHP, HARNESS_PROCESSES, Started, free_port
+from .hub import CHP, free_port
+from .processes import HARNESS_PROCESSES, Started
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL_ENV = "REMOTEAPPMANAGER_TEST_POSTGRES_URL"

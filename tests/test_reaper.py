@@ -1,4 +1,4 @@
-"""The record of the processes the harness starts, and its reaper (tests/hub.py).
+"""The record of the processes the harness starts, and its reaper (tests/processes.py).
 
 A test session killed outright leaves its Hub and proxy running; the next session
 ends them, and only them: processes that are the very ones recorded (same PID, same
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub import ROOT, Hub, ProcessId, ProcessRecord, Started
+from tests.hub import Hub
+from tests.processes import ROOT, ProcessId, ProcessRecord, Started
 
 
 @pytest.fixture
@@ -184,7 +185,8 @@ def test_the_hub_of_a_killed_session_is_reaped(record: ProcessRecord, tmp_path: 
             textwrap.dedent(f"""\
                 import time
                 from pathlib import Path
-                from tests.hub import Hub, ProcessRecord
+                from tests.hub import Hub
+                from tests.processes import ProcessRecord
                 Hub.start(Path({str(tmp_path / "hub")!r}), "", record=ProcessRecord(
                     Path({str(record.path)!r})))
                 print("up", flush=True)
