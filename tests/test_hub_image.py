@@ -182,6 +182,8 @@ def hub(
         proxy_api_url=f"http://127.0.0.1:{proxy_api}",
         proxy_token="",  # a new random one at each start, which the Hub alone knows
         password=password,
+        admin_password="",  # no administrator in this trial login
+        admin_users=frozenset(),
         admin_token="",
         _proxy_api_port=proxy_api,
         container=container,
