@@ -108,6 +108,15 @@ class SetCookies(web.RequestHandler):
         self.set_header("Service-Worker-Allowed", "/")
 
 
+class HopHeaders(web.RequestHandler):
+    """An app that names one of its headers in ``Connection``: for the gateway alone."""
+
+    def get(self) -> None:
+        self.set_header("Connection", "X-Hop")
+        self.set_header("X-Hop", "gateway only")
+        self.set_header("X-End", "for the browser")
+
+
 class Refuse(web.RequestHandler):
     """An app that refuses the websocket handshake, as Bokeh does an unexpected Origin."""
 
@@ -254,6 +263,7 @@ async def app() -> AsyncIterator[CountingServer]:
         (r".*/echo", Echo),
         (r".*/upload", Upload),
         (r".*/cookies", SetCookies),
+        (r".*/hop", HopHeaders),
         (r".*/refuse", Refuse),
         (r".*/stream", Stream),
         (r".*/close", Close),
@@ -356,6 +366,68 @@ async def test_the_credentials_never_reach_the_app(
     assert seen["X-Kept"] == "yes"
     assert seen["Host"] == f"127.0.0.1:{app.port}"
     assert seen["X-Forwarded-Host"] == gateway.url.split("/")[2]
+
+
+async def test_46_headers_named_in_connection_stay_on_their_hop(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """SECURITY-TESTS 46: a header the client names in ``Connection`` is for the
+    gateway only, never for the app; and the same for the app's, toward the client."""
+    gateway = await gateway_to(app.port)
+    sent = {"Connection": "keep-alive, X-Secret-Hop", "X-Secret-Hop": "1", "X-Kept": "yes"}
+    seen = json.loads((await gateway.fetch("echo", headers=sent)).body)["headers"]
+    assert "X-Secret-Hop" not in seen and seen["X-Kept"] == "yes"
+    answer = await gateway.fetch("hop")
+    assert "X-Hop" not in answer.headers and answer.headers["X-End"] == "for the browser"
+
+
+async def test_47_the_clients_x_forwarded_headers_never_reach_the_app(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """SECURITY-TESTS 47: the app hears where the request came from from the gateway,
+    not from whatever the client claimed."""
+    gateway = await gateway_to(app.port)
+    claims = {
+        "X-Forwarded-For": "10.9.8.7",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-User": "admin",
+    }
+    seen = json.loads((await gateway.fetch("echo", headers=claims)).body)["headers"]
+    assert seen["X-Forwarded-For"] == "127.0.0.1"
+    assert seen["X-Forwarded-Host"] == gateway.url.split("/")[2]
+    assert seen["X-Forwarded-Proto"] == "http"
+    assert "X-Forwarded-Port" not in seen and "X-Forwarded-User" not in seen
+
+
+async def test_48_no_service_worker_under_the_users_origin(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """SECURITY-TESTS 48: the browser's fetch of a service worker's script under the
+    user's origin is refused before the app is contacted; on its own origin it passes."""
+    same_origin = await gateway_to(app.port)
+    refused = await same_origin.fetch("echo", headers={"Service-Worker": "script"})
+    assert refused.code == 403
+    assert app.opened == 0
+    own_origin = await gateway_to(app.port, own_origin=True)
+    assert (await own_origin.fetch("echo", headers={"Service-Worker": "script"})).code == 200
+
+
+async def test_49_a_websocket_from_the_http_twin_of_the_origin_is_refused(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """SECURITY-TESTS 49: the Origin's scheme counts, not only its host and port."""
+    gateway = await gateway_to(app.port)
+    upgrade = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+        "Origin": f"https://{gateway.url.split('/')[2]}",  # the gateway is http here
+    }
+    assert (await gateway.fetch("echo", headers=upgrade)).code == 403
+    assert app.opened == 0
 
 
 async def test_a_strip_prefix_app_gets_its_path_host_and_origin(

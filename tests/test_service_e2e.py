@@ -299,6 +299,33 @@ def test_a_chunked_body_over_the_apis_bound_gets_a_clear_413(site: Site) -> None
     assert "larger than 65536 bytes" in refused.json()["error"]["message"]
 
 
+def test_50_media_types_match_whatever_their_case(site: Site) -> None:
+    """SECURITY-TESTS 50: ``Application/JSON`` is JSON (RFC 9110: media types ignore
+    case): the request is read, not refused with a 415."""
+    refused = site.write(
+        "alice",
+        "POST",
+        "containers",
+        data=b'{"mapping_id": "' + b"0" * 32 + b'"}',
+        headers_extra={"Content-Type": "Application/JSON; charset=UTF-8"},
+    )
+    assert refused.status_code == 404, refused.text  # read, and no such application
+
+
+def test_51_a_write_from_the_https_twin_of_the_origin_is_refused(site: Site) -> None:
+    """SECURITY-TESTS 51: the Origin of a write must be this origin, scheme included."""
+    twin = "https://" + urlsplit(site.hub.url).netloc
+    refused = site.write(
+        "alice",
+        "POST",
+        "containers",
+        json={"mapping_id": site.mapping_ids["alice"]},
+        headers_extra={"Origin": twin},
+    )
+    assert refused.status_code == 403, refused.text
+    assert "cross-origin" in refused.json()["error"]["message"]
+
+
 def test_an_apps_scripts_fonts_and_fetches_get_through_with_the_cookie(site: Site) -> None:
     """What the browser sends for a module script, a font or a fetch() of the app's own
     page (Sec-Fetch-Mode: cors) carries no XSRF token; from the same origin it gets

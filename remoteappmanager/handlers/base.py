@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from jupyterhub.services.auth import HubOAuth, HubOAuthenticated, UserNotAllowed
 from tornado import web
 from tornado.http1connection import HTTP1Connection
+from tornado.httputil import HTTPServerRequest
 
 from ..errors import RemoteAppError, RequestError
 from ..services.containers import ContainerService
@@ -19,6 +20,13 @@ MAX_JSON_BODY = 64 * 1024
 # the client through the proxy (CHP answers its own 503 when the connection closes
 # under an upload); a larger one is refused at once and its connection closed.
 MAX_DRAINED_BODY = 1024 * 1024
+
+
+def is_same_origin(origin: str, request: HTTPServerRequest) -> bool:
+    """Whether an ``Origin`` header names the origin the request went to: scheme and
+    host (with port) alike; an https page may not write to its http twin."""
+    parts = urlsplit(origin)
+    return (parts.scheme, parts.netloc.lower()) == (request.protocol, request.host.lower())
 
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
@@ -68,7 +76,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return
         origin = self.request.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc != self.request.host:
+        if origin is not None and not is_same_origin(origin, self.request):
             raise web.HTTPError(403, "cross-origin request refused")
 
     @property
@@ -128,7 +136,7 @@ class APIHandler(BaseHandler):
     def json_body(self, allowed: set[str]) -> dict[str, Any]:
         """The request's JSON object; anything else is a 400 that says why."""
         content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
-        if content_type != "application/json":
+        if content_type.lower() != "application/json":  # media types ignore case
             raise RequestError(415, "send JSON with Content-Type: application/json")
         if self._body is None:
             raise RequestError(413, f"the body is larger than {MAX_JSON_BODY} bytes")

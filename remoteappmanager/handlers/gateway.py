@@ -49,7 +49,7 @@ from ..docker.container import Container
 from ..docker.image import BROWSER_HOST
 from ..services.app_sessions import AppSessions
 from ..services.containers import ContainerService
-from .base import BaseHandler
+from .base import BaseHandler, is_same_origin
 from .upstream import Exchange, UpstreamPool
 
 # Never forwarded: the user's credentials, and what belongs to one hop only.
@@ -88,6 +88,12 @@ WITHHELD_COOKIE = re.compile(r"jupyterhub-.*|remoteappmanager-.*")
 
 def is_withheld(name: str) -> bool:
     return WITHHELD_COOKIE.fullmatch(name) is not None
+
+
+def hop_by_hop(headers: httputil.HTTPHeaders) -> frozenset[str]:
+    """The headers a ``Connection`` header names: they belong to that hop only."""
+    named = ",".join(headers.get_list("Connection"))
+    return frozenset(token.strip().lower() for token in named.split(",") if token.strip())
 
 
 @web.stream_request_body
@@ -153,6 +159,11 @@ class Forwarder(WebSocketHandler):
             self.request.connection.set_max_body_size(max_size)
 
     @property
+    def is_service_worker(self) -> bool:
+        """The browser fetches a service worker's script (it always says so)."""
+        return self.request.headers.get("Service-Worker", "").lower() == "script"
+
+    @property
     def is_upgrade(self) -> bool:
         return self.request.headers.get("Upgrade", "").lower() == "websocket"
 
@@ -161,7 +172,7 @@ class Forwarder(WebSocketHandler):
         if self.request.method in ("GET", "HEAD", "OPTIONS") and not self.is_upgrade:
             return
         origin = self.request.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc != self.request.host:
+        if origin is not None and not is_same_origin(origin, self.request):
             raise web.HTTPError(403, "cross-origin request refused")
 
     # -- what the app receives --
@@ -187,10 +198,13 @@ class Forwarder(WebSocketHandler):
 
     def forwarded_headers(self, websocket: bool = False) -> httputil.HTTPHeaders:
         headers = httputil.HTTPHeaders()
+        this_hop = hop_by_hop(self.request.headers)
         for name, value in self.request.headers.get_all():
             lowered = name.lower()
-            if lowered in DROPPED_REQUEST_HEADERS:
+            if lowered in DROPPED_REQUEST_HEADERS or lowered in this_hop:
                 continue
+            if lowered.startswith("x-forwarded-"):
+                continue  # the client's claims: the gateway says its own below
             if not self.own_origin and lowered in SAME_ORIGIN_DROPPED_REQUEST_HEADERS:
                 continue
             if websocket and lowered in WEBSOCKET_HANDSHAKE_HEADERS:
@@ -203,6 +217,7 @@ class Forwarder(WebSocketHandler):
             headers["Origin"] = origin if keep else f"http://{self.app_host}"
         headers["X-Forwarded-Proto"] = self.request.protocol
         headers["X-Forwarded-Host"] = self.request.host
+        headers["X-Forwarded-For"] = self.request.remote_ip or ""  # as the proxy saw it
         if not self.own_origin and self.container.serving.strip_prefix:
             headers["X-Forwarded-Prefix"] = self.container.urlpath.rstrip("/")
         if self.own_origin:
@@ -226,6 +241,10 @@ class Forwarder(WebSocketHandler):
     async def get(self, *args: str) -> None:
         if self._answer is not None:
             self._answer()
+        elif self.is_service_worker and not self.own_origin:
+            # Registered under the user's origin, an app's worker would outlive the
+            # app and answer for the dashboard's pages; on its own origin it may.
+            raise web.HTTPError(403, "service workers are refused under the user's origin")
         elif self.is_upgrade:
             self.refuse_foreign_origin()  # before the app is contacted
             await self.open_backend()
@@ -324,9 +343,10 @@ class Forwarder(WebSocketHandler):
     ) -> None:
         self.set_status(start_line.code, start_line.reason)
         self.clear_header("Content-Type")
+        this_hop = hop_by_hop(headers)
         for name, value in headers.get_all():
             lowered = name.lower()
-            if lowered in DROPPED_RESPONSE_HEADERS:
+            if lowered in DROPPED_RESPONSE_HEADERS or lowered in this_hop:
                 continue
             if not self.own_origin and lowered in SAME_ORIGIN_DROPPED_RESPONSE_HEADERS:
                 continue
