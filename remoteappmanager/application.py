@@ -25,6 +25,7 @@ from . import __version__
 from .db import Database
 from .docker import DockerClient
 from .errors import RemoteAppError
+from .handlers.security_headers import set_security_headers
 from .services.activity import ActivityReporter
 from .services.app_sessions import AppSessions
 from .services.catalogue import ensure_user
@@ -41,6 +42,9 @@ def jupyterhub_version() -> str:
 
 class HubProbeHandler(web.RequestHandler):
     """``{prefix}api``: the Hub asks here whether the service is up."""
+
+    def set_default_headers(self) -> None:
+        set_security_headers(self)
 
     def get(self) -> None:
         self.set_header("X-JupyterHub-Version", jupyterhub_version())

@@ -430,6 +430,19 @@ async def test_49_a_websocket_from_the_http_twin_of_the_origin_is_refused(
     assert app.opened == 0
 
 
+async def test_53_an_apps_answer_carries_the_apps_headers_not_the_services(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """SECURITY-TESTS 53: the service's strict policy is for its own answers: an app's
+    page keeps the policy it sets, or none, so that it runs as it would alone."""
+    gateway = await gateway_to(app.port)
+    answer = await gateway.fetch("echo")
+    assert "Content-Security-Policy" not in answer.headers
+    assert "X-Content-Type-Options" not in answer.headers
+    refused = await gateway.fetch("echo", headers={"Service-Worker": "script"})
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"  # the gateway's own
+
+
 async def test_a_strip_prefix_app_gets_its_path_host_and_origin(
     app: CountingServer, gateway_to: GatewayTo
 ) -> None:

@@ -326,6 +326,32 @@ def test_51_a_write_from_the_https_twin_of_the_origin_is_refused(site: Site) -> 
     assert "cross-origin" in refused.json()["error"]["message"]
 
 
+def test_52_every_answer_of_the_service_says_nosniff_and_runs_nothing(site: Site) -> None:
+    """SECURITY-TESTS 52: the service's own answers (JSON, error pages, the Hub's
+    probe) carry a policy that runs and loads nothing, and ``nosniff``; none may be
+    framed but the gateway's own pages (the dashboard shows them where the app was).
+    The dashboard has its own policy, and may be framed by no page."""
+    alice = site.session("alice")
+    server = site.server_url("alice")
+    answers = {
+        "API": alice.get(f"{site.api('alice')}applications", timeout=30),
+        "API error": alice.get(f"{site.api('alice')}no-such-thing", timeout=30),
+        "probe": requests.get(f"{server}api", timeout=30),
+        "gateway 404": alice.get(f"{server}containers/{'0' * 32}/", timeout=30),
+    }
+    for what, answer in answers.items():
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", what
+        policy = answer.headers.get("Content-Security-Policy", "")
+        assert "default-src 'none'" in policy, what
+        framed = "frame-ancestors 'none'" not in policy
+        assert framed == (what == "gateway 404"), what
+    dashboard = alice.get(server, timeout=30)
+    assert dashboard.status_code == 200
+    assert dashboard.headers.get("X-Content-Type-Options") == "nosniff"
+    policy = dashboard.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+
+
 def test_an_apps_scripts_fonts_and_fetches_get_through_with_the_cookie(site: Site) -> None:
     """What the browser sends for a module script, a font or a fetch() of the app's own
     page (Sec-Fetch-Mode: cors) carries no XSRF token; from the same origin it gets

@@ -14,6 +14,7 @@ from tornado.httputil import HTTPServerRequest
 
 from ..errors import RemoteAppError, RequestError
 from ..services.containers import ContainerService
+from .security_headers import set_security_headers
 
 MAX_JSON_BODY = 64 * 1024
 # Over the bound, a body up to this size is read and dropped, so that the 413 reaches
@@ -31,6 +32,9 @@ def is_same_origin(origin: str, request: HTTPServerRequest) -> bool:
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
     """Every page and API call: the Hub says who the user is; only the owner gets in."""
+
+    def set_default_headers(self) -> None:
+        set_security_headers(self)
 
     @property
     def hub_auth(self) -> HubOAuth:
@@ -130,6 +134,7 @@ class APIHandler(BaseHandler):
         raise web.HTTPError(403, "log in first")  # an API never redirects to a login page
 
     def set_default_headers(self) -> None:
+        super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
 

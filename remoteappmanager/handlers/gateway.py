@@ -50,6 +50,7 @@ from ..docker.image import BROWSER_HOST
 from ..services.app_sessions import AppSessions
 from ..services.containers import ContainerService
 from .base import BaseHandler, is_same_origin
+from .security_headers import SECURITY_HEADERS, set_security_headers
 from .upstream import Exchange, UpstreamPool
 
 # Never forwarded: the user's credentials, and what belongs to one hop only.
@@ -121,6 +122,11 @@ class Forwarder(WebSocketHandler):
     def check_xsrf_cookie(self) -> None:
         # The app guards its own forms; cross-site writes are refused by Origin.
         return
+
+    def set_default_headers(self) -> None:
+        # For the gateway's own answers, shown in the dashboard's frame; an app's
+        # answer carries its own headers instead (start_response).
+        set_security_headers(self, frameable=True)
 
     async def authorize(self) -> Callable[[], None] | None:
         """Check the request and find the app; returns what to answer instead of
@@ -343,6 +349,8 @@ class Forwarder(WebSocketHandler):
     ) -> None:
         self.set_status(start_line.code, start_line.reason)
         self.clear_header("Content-Type")
+        for name in SECURITY_HEADERS:  # the service's own, for its own answers
+            self.clear_header(name)
         this_hop = hop_by_hop(headers)
         for name, value in headers.get_all():
             lowered = name.lower()
@@ -447,6 +455,7 @@ class GatewayHandler(BaseHandler, Forwarder):
     """
 
     prepare = Forwarder.prepare  # which calls authorize, and this the Hub login's check
+    set_default_headers = Forwarder.set_default_headers
 
     async def authorize(self) -> Callable[[], None] | None:
         await BaseHandler.prepare(self)
