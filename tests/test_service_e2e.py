@@ -11,7 +11,9 @@ import asyncio
 import base64
 import http.client
 import json
+import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -350,6 +352,63 @@ def test_52_every_answer_of_the_service_says_nosniff_and_runs_nothing(site: Site
     assert dashboard.headers.get("X-Content-Type-Options") == "nosniff"
     policy = dashboard.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+
+
+def service_process(site: Site, user: str) -> Path:
+    """/proc/<pid> of the user's service of this site (not of another site's)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"JUPYTERHUB_USER={user}".encode() in environ and any(
+            str(site.hub.workdir).encode() in entry for entry in environ
+        ):
+            return proc
+    raise AssertionError(f"no service of {user} found")
+
+
+def peak_rss_kib(proc: Path) -> int:
+    found = re.search(r"^VmHWM:\s+(\d+) kB", (proc / "status").read_text(), re.MULTILINE)
+    assert found is not None, f"no VmHWM in {proc}/status"
+    return int(found.group(1))
+
+
+def send_unread_upload(url: str, size: int) -> None:
+    """POST ``size`` bytes without credentials, 1 MiB at a time, until all is sent or
+    the other side stops reading (which is what it should do)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=60)
+    piece = b"x" * (1 << 20)
+    try:
+        connection.putrequest("POST", parts.path)
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(size))
+        connection.endheaders()
+        for _ in range(size // len(piece)):
+            connection.send(piece)
+        connection.getresponse().read()
+    except OSError:
+        pass  # refused and closed under the upload
+    finally:
+        connection.close()
+
+
+def test_54_unauthenticated_uploads_leave_the_services_memory_flat(site: Site) -> None:
+    """SECURITY-TESTS 54: six 95 MB POSTs at once, without credentials, to the
+    gateway, the API and the dashboard: none is read before the caller is checked, so
+    the service's peak memory (VmHWM) stays where it was (it grew by 494 MB, 81 to
+    575 MB RSS, when bodies were read first)."""
+    site.session("alice")  # her service is up
+    proc = service_process(site, "alice")
+    before = peak_rss_kib(proc)
+    server = site.server_url("alice")
+    targets = [f"{server}containers/{'0' * 32}/", f"{site.api('alice')}containers", server] * 2
+    with ThreadPoolExecutor(len(targets)) as pool:
+        list(pool.map(lambda url: send_unread_upload(url, 95 << 20), targets))
+    grown_mib = (peak_rss_kib(proc) - before) / 1024
+    assert grown_mib < 32, f"the service's peak memory grew by {grown_mib:.0f} MiB"
+    assert site.session("alice").get(site.api("alice") + "applications", timeout=30).ok
 
 
 def test_an_apps_scripts_fonts_and_fetches_get_through_with_the_cookie(site: Site) -> None:
