@@ -15,6 +15,7 @@ RemoteAppError
     ├── DatabaseUnavailable      exit 5: locked, unreachable, not initialised
     │   └── SchemaMismatch       exit 5: the database needs `remoteappdb db upgrade`
     ├── DockerUnavailable        exit 6: the Docker engine does not answer
+    ├── UnsafeNetwork            the apps' network does not keep them apart
     └── ProxyUnavailable         the proxy's REST API does not answer
 """
 
@@ -76,6 +77,17 @@ class SchemaMismatch(DatabaseUnavailable):
 
 class DockerUnavailable(Unavailable):
     exit_code = 6
+
+
+class UnsafeNetwork(Unavailable):
+    """The apps' network exists but does not keep them apart: nothing starts on it."""
+
+    def __init__(self, log_message: str) -> None:
+        super().__init__(
+            "applications cannot start on this site now; the administrator can find "
+            "why in the service's log",
+            log_message,
+        )
 
 
 class ProxyUnavailable(Unavailable):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import secrets
 import socket
 import urllib.request
 from collections.abc import Callable
@@ -32,11 +33,12 @@ from remoteappmanager.errors import (
     InvalidInput,
     NotFound,
     StartFailed,
+    UnsafeNetwork,
 )
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy, Volume
 
-from .conftest import DEMO_DESKTOP, DEMO_WEBAPP
+from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL
 
 pytestmark = pytest.mark.docker
 Grant = Callable[..., str]
@@ -148,6 +150,46 @@ async def test_one_users_app_cannot_reach_anothers_around_the_gateway(
     assert status_line("127.0.0.1", alices.urlpath) == b"HTTP/1.1 200 OK"  # nc works
     assert status_line(bobs_address, bobs.urlpath) == b""  # nothing gets through
     assert "URL_ID" in read(bobs, "env.json")  # from the host, through its port
+
+
+async def test_55_the_apps_network_is_found_by_its_exact_name_and_must_keep_them_apart(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 55: a network whose name merely starts with the apps' is not
+    theirs (the engine's name filter matches parts of names); one of their name that
+    lets containers reach each other is refused, and nothing starts on it."""
+    name = f"ram-test-apps-{secrets.token_hex(4)}"
+    labels = {TEST_LABEL: "1"}
+    made = [docker_engine.networks.create(f"{name}-other", labels=labels)]  # icc on
+    try:
+        containers.network = name
+        first, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+        attached = docker_engine.containers.get(first.id).attrs["NetworkSettings"]["Networks"]
+        assert list(attached) == [name]
+        ours = docker_engine.networks.get(name)
+        made.append(ours)
+        assert ours.attrs["Options"]["com.docker.network.bridge.enable_icc"] == "false"
+        await containers.stop("alice", first.url_id)
+        ours.remove()
+        made.pop()
+
+        made.append(docker_engine.networks.create(name, labels=labels))  # icc on
+        started_now = ContainerService(  # a service started now, which looks again
+            database=containers.database,
+            docker=DockerClient(),
+            realm=containers.realm,
+            workspace_root=containers.workspace_root,
+            network=name,
+        )
+        with pytest.raises(UnsafeNetwork) as refused:
+            await started_now.start("bob", grant("bob", DEMO_WEBAPP))
+        started_now.docker.close()
+        assert refused.value.status == 503
+        assert "lets containers reach each other" in refused.value.log_message
+        assert realm_containers(docker_engine, containers) == []
+    finally:
+        for network in made:
+            network.remove()
 
 
 def host_addresses() -> list[str]:

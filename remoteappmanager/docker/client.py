@@ -21,7 +21,7 @@ from docker.utils import kwargs_from_env
 from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..errors import DockerUnavailable, InvalidInput
+from ..errors import DockerUnavailable, InvalidInput, UnsafeNetwork
 
 T = TypeVar("T")
 
@@ -152,7 +152,16 @@ class DockerClient(LoggingConfigurable):
         traffic off), made if missing. Their published ports still work."""
 
         def ensure(api: docker.APIClient) -> None:
-            if api.networks(names=[name]):
+            # The engine's name filter matches parts of names: look for this one.
+            found = [n for n in api.networks(names=[name]) if n.get("Name") == name]
+            if found:
+                options = found[0].get("Options") or {}
+                if options.get("com.docker.network.bridge.enable_icc") != "false":
+                    raise UnsafeNetwork(
+                        f"the Docker network {name!r} lets containers reach each other"
+                        " (inter-container traffic on): remove it, and the service makes"
+                        " it anew without, or name another in c.ContainerService.network"
+                    )
                 return
             try:
                 api.create_network(
