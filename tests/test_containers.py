@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from traitlets import TraitError
 
 from remoteappmanager.docker import DockerClient
 from remoteappmanager.docker.container import (
@@ -190,6 +191,56 @@ async def test_55_the_apps_network_is_found_by_its_exact_name_and_must_keep_them
     finally:
         for network in made:
             network.remove()
+
+
+@pytest.fixture(scope="module")
+def capability_images(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
+    """The demo web app asking for capabilities: two the site allows, and one it does
+    not."""
+    made = {}
+    for name, asked in {"allowed": "CHOWN, cap_setuid", "refused": "NET_ADMIN,CHOWN"}.items():
+        context = tmp_path_factory.mktemp(f"capabilities-{name}")
+        (context / "Dockerfile").write_text(
+            f"FROM {DEMO_WEBAPP}\nLABEL {TEST_LABEL}=1 {LABEL_PREFIX}capabilities={asked!r}\n"
+        )
+        tag = f"remoteappmanager-test/capabilities-{name}:{secrets.token_hex(4)}"
+        docker_engine.images.build(path=str(context), tag=tag, rm=True)
+        made[name] = tag
+    yield made
+    for tag in made.values():
+        docker_engine.images.remove(tag, force=True)
+
+
+async def test_56_an_app_gets_no_capability_but_those_its_image_asks_for(
+    containers: ContainerService,
+    grant: Grant,
+    capability_images: dict[str, str],
+    docker_engine: Any,
+) -> None:
+    """SECURITY-TESTS 56: every capability is dropped but those the image's label asks
+    for and the site allows. Without NET_RAW, alice's app, root in its container,
+    cannot forge the ARP answer that once took bob's traffic (``arping -U`` claiming
+    bob's address), and bob's app still answers as his."""
+    alices, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    host = docker_engine.containers.get(alices.id).attrs["HostConfig"]
+    assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+    bob = docker_engine.containers.get(bobs.id)
+    bobs_address = bob.attrs["NetworkSettings"]["Networks"][containers.network]["IPAddress"]
+    spoof = ["arping", "-U", "-c", "1", "-I", "eth0", "-s", bobs_address, bobs_address]
+    code, output = docker_engine.containers.get(alices.id).exec_run(spoof)
+    assert code != 0 and b"Operation not permitted" in output, output
+    assert json.loads(read(bobs, "env.json"))["URL_ID"] == bobs.url_id
+
+    asking, _ = await containers.start("carol", grant("carol", capability_images["allowed"]))
+    added = docker_engine.containers.get(asking.id).attrs["HostConfig"]["CapAdd"]
+    assert sorted(name.removeprefix("CAP_") for name in added) == ["CHOWN", "SETUID"]
+    before = realm_containers(docker_engine, containers)
+    with pytest.raises(StartFailed, match="does not allow: NET_ADMIN"):
+        await containers.start("dave", grant("dave", capability_images["refused"]))
+    assert realm_containers(docker_engine, containers) == before
+    with pytest.raises(TraitError, match="NET_RAW"):
+        ContainerService(allowed_capabilities=["CHOWN", "cap_net_raw"])
 
 
 def host_addresses() -> list[str]:

@@ -89,6 +89,9 @@ class ImageInfo:
     env_keys: frozenset[str]
     available: bool = True
     serving: Serving = field(default_factory=Serving)
+    # The Linux capabilities it needs (label ``capabilities``, e.g. "CHOWN,SETUID"),
+    # in Docker's spelling, without CAP_; every other one is dropped.
+    capabilities: frozenset[str] = frozenset()
 
     @classmethod
     def missing(cls, name: str) -> ImageInfo:
@@ -119,6 +122,7 @@ class ImageInfo:
                 and env_name(key) not in PROTECTED_ENV
             ),
             serving=Serving.from_labels(labels),
+            capabilities=capability_names(labels.get(LABEL_PREFIX + "capabilities", "")),
         )
 
     def with_overrides(self, display_name: str | None, description: str | None) -> ImageInfo:
@@ -136,6 +140,13 @@ class ImageInfo:
     def icon_png(self) -> bytes | None:
         """The icon's PNG bytes (the label was checked to be one), or None."""
         return base64.b64decode(self.icon_128) if self.icon_128 else None
+
+
+def capability_names(label: str) -> frozenset[str]:
+    """``"cap_chown, SETUID"`` -> ``{"CHOWN", "SETUID"}``; a name that is no capability
+    is kept as written, for the site's allow-list to refuse by name."""
+    names = (name.strip().upper() for name in re.split(r"[,\s]+", label) if name.strip())
+    return frozenset(name.removeprefix("CAP_") for name in names)
 
 
 def _text(value: str | None, limit: int) -> str | None:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import docker.errors
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
-from traitlets import Bool, Float, Instance, Int, Unicode, default
+from traitlets import Bool, Float, Instance, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 from ..db import Accounting, Database
@@ -80,6 +80,14 @@ class Grant:
 
 
 FEW_IMAGES = 4
+# Docker's default capabilities without NET_RAW (raw sockets: ARP spoofing on the
+# shared bridge) and MKNOD (device nodes).
+DEFAULT_ALLOWED_CAPABILITIES = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL",
+        "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
 
 
 class ContainerService(LoggingConfigurable):
@@ -160,6 +168,26 @@ class ContainerService(LoggingConfigurable):
         True,
         help="Run Docker's init as PID 1, so apps get signals and zombies are reaped.",
     ).tag(config=True)
+
+    allowed_capabilities = List(
+        Unicode(),
+        default_value=sorted(DEFAULT_ALLOWED_CAPABILITIES),
+        help="""Linux capabilities an image may ask for (its label ``capabilities``):
+        a container has none but those its image asks for, and an image asking for
+        one not listed here does not start. The default is Docker's own set without
+        NET_RAW and MKNOD. NET_RAW may not be listed: with it an app can forge ARP
+        and take the traffic of other users' apps on the shared bridge.""",
+    ).tag(config=True)
+
+    @validate("allowed_capabilities")
+    def _no_raw_sockets(self, proposal: Any) -> list[str]:
+        names = [name.strip().upper().removeprefix("CAP_") for name in proposal.value]
+        if "NET_RAW" in names:
+            raise TraitError(
+                "c.ContainerService.allowed_capabilities may not hold NET_RAW: an app "
+                "with it can take other apps' traffic (ARP spoofing)"
+            )
+        return names
 
     @default("hub_prefix")
     def _hub_prefix_default(self) -> str:
@@ -540,8 +568,20 @@ class ContainerService(LoggingConfigurable):
             mounts.append(_bind(source, policy.volume.target, policy.volume.mode == "ro"))
         return mounts
 
-    def _host_config(self, mounts: list[dict[str, Any]]) -> dict[str, Any]:
+    def _capabilities(self, image: ImageInfo) -> list[str]:
+        """What the image asks for, if the site allows all of it."""
+        refused = image.capabilities - set(self.allowed_capabilities)
+        if refused:
+            raise StartFailed(
+                f"{image.title} needs capabilities this site does not allow: "
+                f"{', '.join(sorted(refused))} (see c.ContainerService.allowed_capabilities)"
+            )
+        return sorted(image.capabilities)
+
+    def _host_config(self, mounts: list[dict[str, Any]], image: ImageInfo) -> dict[str, Any]:
         config: dict[str, Any] = {
+            "cap_drop": ["ALL"],
+            "cap_add": self._capabilities(image),
             "mounts": mounts,
             "mem_limit": self.mem_limit,
             "pids_limit": self.pids_limit,
@@ -580,7 +620,7 @@ class ContainerService(LoggingConfigurable):
                 environment=environment,
                 labels=labels,
                 port=image.serving.port or self.container_port,
-                host_config=self._host_config(mounts),
+                host_config=self._host_config(mounts, image),
             )
         )
         try:
