@@ -214,6 +214,35 @@ def test_44_stop_and_logout_end_the_app_session(site: Site, docker_engine: Any) 
     )
 
 
+def test_57_the_dashboards_logout_ends_app_sessions_at_once_and_clears_the_site(
+    site: Site,
+) -> None:
+    """SECURITY-TESTS 57: "Log out" goes through the owner's service, which ends every
+    app session there and then (not within recheck_seconds), asks the browser to drop
+    what the user's origin stored (``Clear-Site-Data``: a service worker or storage an
+    app left), and sends it on to the Hub's logout. Nobody else's visit ends them."""
+    container = start(site, "alice")
+    origin = origin_of(container, site)
+    browser = requests.Session()
+    assert enter(browser, ticket_url(site, "alice", container)).status_code == 200
+    app_page = f"{origin}{container['url']}env.json"
+
+    bobs_visit = site.session("bob").get(
+        f"{site.server_url('alice')}logout", allow_redirects=False, timeout=30
+    )
+    assert bobs_visit.status_code == 302
+    assert browser.get(app_page, allow_redirects=False, timeout=30).status_code == 200
+
+    alice = site.session("alice")
+    out = alice.get(f"{site.server_url('alice')}logout", allow_redirects=False, timeout=30)
+    assert out.status_code == 302
+    assert urlsplit(out.headers["Location"]).path == "/hub/logout"
+    assert out.headers["Clear-Site-Data"] == '"cache", "storage"'
+    page = browser.get(app_page, allow_redirects=False, timeout=30)  # no wait
+    assert page.status_code == 302 and page.headers["Location"].startswith(site.server_url("alice"))
+    site.sessions.pop("alice")
+
+
 def wait_until_unrouted_host(site: Site, origin: str, timeout: float = 30) -> None:
     path = f"/{urlsplit(origin).hostname}"
     deadline = time.monotonic() + timeout

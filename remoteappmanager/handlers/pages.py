@@ -78,6 +78,19 @@ class HomeHandler(BaseHandler):
         self.finish(page.replace(CONFIG_PLACEHOLDER, config_json(config)))
 
 
+class LogoutHandler(BaseHandler):
+    """``{prefix}logout``, the dashboard's "Log out": the owner's app sessions end at
+    once, the browser drops what this origin stored (a service worker or storage that
+    an app left under the user's origin), then the Hub logs the user out and clears
+    its cookies (this answer keeps them: the Hub needs them to end its session)."""
+
+    def get(self) -> None:
+        if self.user_name == self.owner:  # nobody else ends the owner's sessions
+            self.settings["app_sessions"].end_all()
+        self.set_header("Clear-Site-Data", '"cache", "storage"')
+        self.redirect(f"{self.settings['hub_url']}logout")
+
+
 class AssetHandler(web.StaticFileHandler):
     """The page's scripts and styles: names carry a hash of the content, so they are
     cached for good."""
@@ -90,5 +103,6 @@ class AssetHandler(web.StaticFileHandler):
 def page_routes(prefix: str) -> list[tuple[str, Any, dict[str, Any]] | tuple[str, Any]]:
     return [
         (rf"{prefix}assets/(.*)", AssetHandler, {"path": str(DASHBOARD / "assets")}),
+        (rf"{prefix}logout", LogoutHandler),
         (rf"{prefix}?", HomeHandler),
     ]

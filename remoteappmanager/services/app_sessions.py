@@ -120,6 +120,11 @@ class AppSessions(LoggingConfigurable):
     def end(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)
 
+    def end_all(self) -> None:
+        """The owner logs out: every app session and unused ticket ends now."""
+        self._sessions.clear()
+        self._tickets.clear()
+
     def end_for_apps(self, running: set[str]) -> None:
         """End the sessions of the apps that no longer run (not in ``running``)."""
         for session_id, session in list(self._sessions.items()):
