@@ -10,6 +10,7 @@ RemoteAppError
 ├── RequestError            4xx: an HTTP request that is malformed (413, 415)
 ├── NotFound                404, exit 3: unknown user, application, grant or container
 ├── AlreadyExists           409, exit 4: creating what exists already
+├── OverQuota               409, exit 4: the user's workspace holds more than the site allows
 ├── StartFailed             502, exit 7: an app did not come up (its container is removed)
 └── Unavailable             503: a service we depend on cannot answer
     ├── DatabaseUnavailable      exit 5: locked, unreachable, not initialised
@@ -53,6 +54,11 @@ class NotFound(RemoteAppError):
 
 
 class AlreadyExists(RemoteAppError):
+    status = 409
+    exit_code = 4
+
+
+class OverQuota(RemoteAppError):
     status = 409
     exit_code = 4
 

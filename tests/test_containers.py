@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import secrets
 import socket
 import urllib.request
@@ -33,6 +34,7 @@ from remoteappmanager.errors import (
     DockerUnavailable,
     InvalidInput,
     NotFound,
+    OverQuota,
     StartFailed,
     UnsafeNetwork,
 )
@@ -241,6 +243,53 @@ async def test_56_an_app_gets_no_capability_but_those_its_image_asks_for(
     assert realm_containers(docker_engine, containers) == before
     with pytest.raises(TraitError, match="NET_RAW"):
         ContainerService(allowed_capabilities=["CHOWN", "cap_net_raw"])
+
+
+async def test_58_a_bound_on_the_writable_layer_is_applied_or_refused_clearly(
+    containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 58: ``root_size`` reaches the engine as the container's size
+    limit; an engine whose storage driver cannot apply it (overlay2 over ext4, as on
+    these machines) refuses the start with its own reason, and nothing is left."""
+    containers.root_size = "1G"
+    try:
+        container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    except StartFailed as refused:
+        assert "storage-opt" in refused.message, refused.message
+        assert "does not answer" not in refused.message
+        assert realm_containers(docker_engine, containers) == []
+    else:
+        host = docker_engine.containers.get(container.id).attrs["HostConfig"]
+        assert host["StorageOpt"] == {"size": "1G"}
+
+
+async def test_59_a_workspace_over_the_sites_bound_is_said_at_start(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    docker_engine: Any,
+    tmp_path: Path,
+) -> None:
+    """SECURITY-TESTS 59: over ``workspace_max_size`` a start is refused, saying how
+    much the workspace holds; links are not followed (a link to a big file elsewhere
+    weighs nothing)."""
+    mapping_id = grant("alice", DEMO_WEBAPP, GrantPolicy(allow_home=True))
+    workspace = containers.workspace_of("alice")
+    workspace.mkdir(parents=True)
+    (workspace / "data.bin").write_bytes(os.urandom(2 << 20))
+    elsewhere = tmp_path / "big.bin"
+    elsewhere.write_bytes(os.urandom(8 << 20))
+    (workspace / "link").symlink_to(elsewhere)
+    containers.workspace_max_size = "1M"
+    with pytest.raises(OverQuota, match=r"holds 2\.0 MiB, more than this site allows \(1\.0 MiB\)") as over:
+        await containers.start("alice", mapping_id)
+    assert over.value.status == 409
+    assert realm_containers(docker_engine, containers) == []
+    containers.workspace_max_size = "4M"  # 2 MiB and a link: under it
+    container, created = await containers.start("alice", mapping_id)
+    assert created and container.running
+    with pytest.raises(TraitError, match="not a size"):
+        containers.workspace_max_size = "lots"
 
 
 def host_addresses() -> list[str]:

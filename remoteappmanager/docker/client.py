@@ -21,7 +21,7 @@ from docker.utils import kwargs_from_env
 from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..errors import DockerUnavailable, InvalidInput, UnsafeNetwork
+from ..errors import DockerUnavailable, InvalidInput, StartFailed, UnsafeNetwork
 
 T = TypeVar("T")
 
@@ -132,17 +132,27 @@ class DockerClient(LoggingConfigurable):
             config = api.create_host_config(
                 port_bindings={port: ("127.0.0.1", None)}, **host_config
             )
-            created = api.create_container(
-                image,
-                name=name,
-                environment=environment,
-                labels=labels,
-                ports=[port],
-                host_config=config,
-                detach=True,
-                # Never copy the engine host's proxy settings into a user's container.
-                use_config_proxy=False,
-            )
+            try:
+                created = api.create_container(
+                    image,
+                    name=name,
+                    environment=environment,
+                    labels=labels,
+                    ports=[port],
+                    host_config=config,
+                    detach=True,
+                    # Never copy the engine host's proxy settings into a user's container.
+                    use_config_proxy=False,
+                )
+            except docker.errors.APIError as exc:
+                if exc.status_code == 500 and exc.explanation:
+                    # An answer, not an outage: the engine cannot make such a
+                    # container (a size limit its storage driver lacks, say).
+                    raise StartFailed(
+                        f"the Docker engine cannot create the container: {exc.explanation}",
+                        str(exc),
+                    ) from None
+                raise
             return str(created["Id"])
 
         return await self._call(create)

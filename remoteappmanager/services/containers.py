@@ -44,6 +44,7 @@ from ..errors import (
     AlreadyExists,
     InvalidInput,
     NotFound,
+    OverQuota,
     RemoteAppError,
     StartFailed,
     Unavailable,
@@ -169,6 +170,22 @@ class ContainerService(LoggingConfigurable):
         help="Run Docker's init as PID 1, so apps get signals and zombies are reaped.",
     ).tag(config=True)
 
+    workspace_max_size = Unicode(
+        "",
+        help="""Most a user's workspace may hold on disk when an app starts (``10G``,
+        ``500M``; empty: no bound): over it, the start is refused, saying how much it
+        holds. Checked at each start only: a running app can write past it (use a
+        filesystem quota for a hard bound).""",
+    ).tag(config=True)
+
+    root_size = Unicode(
+        "",
+        help="""Size limit of each container's writable layer, as Docker writes it
+        (``10G``; empty: none). Docker applies it only with some storage drivers
+        (overlay2 over xfs mounted with ``pquota``, btrfs, zfs); with another one a
+        start fails, saying so. Without it, a container may fill the engine's disk.""",
+    ).tag(config=True)
+
     allowed_capabilities = List(
         Unicode(),
         default_value=sorted(DEFAULT_ALLOWED_CAPABILITIES),
@@ -178,6 +195,15 @@ class ContainerService(LoggingConfigurable):
         NET_RAW and MKNOD. NET_RAW may not be listed: with it an app can forge ARP
         and take the traffic of other users' apps on the shared bridge.""",
     ).tag(config=True)
+
+    @validate("workspace_max_size")
+    def _a_size(self, proposal: Any) -> str:
+        if proposal.value:
+            try:
+                byte_count(proposal.value)
+            except InvalidInput as error:
+                raise TraitError(f"c.ContainerService.workspace_max_size: {error}") from None
+        return str(proposal.value)
 
     @validate("allowed_capabilities")
     def _no_raw_sockets(self, proposal: Any) -> list[str]:
@@ -419,6 +445,8 @@ class ContainerService(LoggingConfigurable):
         }
         if grant.policy.app_license:
             environment["APP_LICENSE"] = grant.policy.app_license
+        if grant.policy.allow_home:
+            await self._check_workspace_size(user)
         mounts = self._mounts(user, grant.policy)
         labels = {
             USER_LABEL: user,
@@ -554,6 +582,17 @@ class ContainerService(LoggingConfigurable):
             return Path.home()
         return Path(self.workspace_root, escape_name(user))
 
+    async def _check_workspace_size(self, user: str) -> None:
+        if not self.workspace_max_size:
+            return
+        limit = byte_count(self.workspace_max_size)
+        used = await asyncio.to_thread(disk_usage, self.workspace_of(user))
+        if used > limit:
+            raise OverQuota(
+                f"your workspace holds {human_size(used)}, more than this site allows "
+                f"({human_size(limit)}): delete files there before starting an application"
+            )
+
     def _mounts(self, user: str, policy: GrantPolicy) -> list[dict[str, Any]]:
         mounts = []
         if policy.allow_home:
@@ -595,6 +634,8 @@ class ContainerService(LoggingConfigurable):
         }
         if self.cpu_limit > 0:
             config["nano_cpus"] = round(self.cpu_limit * 1e9)
+        if self.root_size:
+            config["storage_opt"] = {"size": self.root_size}
         if self.network:
             config["network_mode"] = self.network
         return config
@@ -753,3 +794,38 @@ class ContainerService(LoggingConfigurable):
 def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:
     # A bind mount, not a volume: a missing source is an error, never created empty.
     return {"Type": "bind", "Source": source, "Target": target, "ReadOnly": read_only}
+
+
+SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def byte_count(size: str) -> int:
+    """``"10G"`` -> bytes (K, M, G, T are powers of 1024, as Docker counts)."""
+    found = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)B?\s*", size.upper())
+    if found is None:
+        raise InvalidInput(f"{size!r} is not a size such as 500M or 10G")
+    return int(found.group(1)) * SIZE_UNITS[found.group(2)]
+
+
+def human_size(count: int) -> str:
+    unit = "GiB" if count >= 1 << 30 else "MiB"
+    return f"{count / SIZE_UNITS[unit[0]]:.1f} {unit}"
+
+
+def disk_usage(top: Path) -> int:
+    """Bytes the tree under ``top`` takes on its disk (links not followed, other
+    mounts not entered); 0 if it does not exist."""
+    try:
+        device = top.lstat().st_dev
+    except FileNotFoundError:
+        return 0
+    total = 0
+    for directory, names, files in os.walk(top):
+        for name in files + names:
+            try:
+                entry = os.lstat(os.path.join(directory, name))
+            except OSError:
+                continue
+            total += entry.st_blocks * 512
+        names[:] = [n for n in names if os.lstat(os.path.join(directory, n)).st_dev == device]
+    return total
