@@ -281,7 +281,8 @@ async def test_59_a_workspace_over_the_sites_bound_is_said_at_start(
     elsewhere.write_bytes(os.urandom(8 << 20))
     (workspace / "link").symlink_to(elsewhere)
     containers.workspace_max_size = "1M"
-    with pytest.raises(OverQuota, match=r"holds 2\.0 MiB, more than this site allows \(1\.0 MiB\)") as over:
+    said = r"holds 2\.0 MiB, more than this site allows \(1\.0 MiB\)"
+    with pytest.raises(OverQuota, match=said) as over:
         await containers.start("alice", mapping_id)
     assert over.value.status == 409
     assert realm_containers(docker_engine, containers) == []
