@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -355,3 +356,25 @@ def test_users_are_searched_and_paged(site: Site) -> None:
     rest = ok(admin(site, "GET", "users?q=page-&offset=2"))
     assert [u["name"] for u in rest["items"]] == ["page-3"]
     assert ok(admin(site, "GET", "users?q=%25"))["total"] == 0  # LIKE's wildcard is text here
+
+
+def test_60_the_audit_log_says_how_each_change_was_asked_for(site: Site) -> None:
+    """SECURITY-TESTS 60: beside who, each entry says how: from a browser session or
+    with an API token (and the Hub's id of either), from which address, with which
+    user agent; two tokens or sessions are told apart."""
+    name = f"audited-{secrets.token_hex(3)}"
+    browser = {"User-Agent": "test-browser/1"}
+    ok(admin(site, "POST", "users", json={"name": name}, headers_extra=browser), 201)
+    with_token = requests.post(
+        f"{site.api('admin')}admin/users",
+        json={"name": f"{name}-t"},
+        headers={"Authorization": f"token {site.hub.api_token('admin')}", "User-Agent": "cli/1"},
+        timeout=30,
+    )
+    ok(with_token, 201)
+    entries = {e["target"]: e for e in ok(admin(site, "GET", "audit?limit=20"))["items"]}
+    by_session, by_token = entries[name], entries[f"{name}-t"]
+    assert (by_session["via"], by_session["client"]) == ("browser session", "127.0.0.1")
+    assert by_session["user_agent"] == "test-browser/1" and by_session["credential_id"]
+    assert (by_token["via"], by_token["user_agent"]) == ("token", "cli/1")
+    assert by_token["credential_id"] and by_token["credential_id"] != by_session["credential_id"]

@@ -32,6 +32,7 @@ NAMING_CONVENTION = {
 
 NAME_LENGTH = 255
 PATH_LENGTH = 4096
+USER_AGENT_LENGTH = 255
 
 
 def utc_now() -> datetime:
@@ -164,6 +165,11 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str] = mapped_column(String(NAME_LENGTH))
     details: Mapped[str | None] = mapped_column(Text)  # JSON
+    # How it was asked for (services/audit.py `Requester`); none before revision 0004.
+    via: Mapped[str | None] = mapped_column(String(32))
+    credential_id: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.at} {self.actor!r} {self.action} {self.target!r}>"

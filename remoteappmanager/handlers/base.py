@@ -13,6 +13,7 @@ from tornado.http1connection import HTTP1Connection
 from tornado.httputil import HTTPServerRequest
 
 from ..errors import RemoteAppError, RequestError
+from ..services.audit import Requester
 from ..services.containers import ContainerService
 from .security_headers import set_security_headers
 
@@ -95,6 +96,19 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             return False
         groups = set(model.get("groups") or ()) & set(self.settings.get("admin_groups", ()))
         return bool(model.get("admin")) or bool(groups)
+
+    @property
+    def requester(self) -> Requester:
+        """How this request asks, for the audit log: the Hub says which session or
+        token its credential belongs to."""
+        model = self.current_user or {}
+        session_id, token_id = model.get("session_id"), model.get("token_id")
+        return Requester(
+            via="browser session" if session_id else "token",
+            credential_id=session_id or token_id,
+            client=self.request.remote_ip,
+            user_agent=self.request.headers.get("User-Agent"),
+        )
 
     def require_owner(self) -> str:
         """The owner's name; anyone else is refused."""

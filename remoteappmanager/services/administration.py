@@ -17,7 +17,7 @@ from typing import TypeVar
 from ..db import Accounting, Database
 from ..docker.container import Container
 from ..errors import NotFound, RemoteAppError
-from .audit import AuditLog
+from .audit import COMMAND_LINE, AuditLog, Requester
 from .catalogue import Catalogue, check_image_name
 from .containers import ContainerService
 from .policy import GrantPolicy
@@ -31,17 +31,24 @@ DISPLAY_FIELDS = ("display_name", "description")
 class Administration:
     """Users, applications, grants and containers, changed on behalf of ``actor``."""
 
-    def __init__(self, database: Database, containers: ContainerService, actor: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        containers: ContainerService,
+        actor: str,
+        requester: Requester = COMMAND_LINE,
+    ) -> None:
         self.database = database
         self.containers = containers
         self.actor = actor
+        self.requester = requester  # how the changes are asked for, in the audit log
 
     # -- users --
 
     def create_user(self, name: str) -> None:
         with self.database.transaction() as session:
             Catalogue(session).create_user(name)
-            AuditLog(session).record(self.actor, "user.create", name)
+            AuditLog(session).record(self.actor, "user.create", name, requester=self.requester)
 
     async def remove_user(self, name: str) -> tuple[int, int]:
         """Remove the user and their grants; returns (grants, apps stopped)."""
@@ -49,7 +56,7 @@ class Administration:
         def remove(catalogue: Catalogue, log: AuditLog) -> int:
             count = len(catalogue.get_user(name).grants)  # before the delete empties them
             catalogue.remove_user(name)
-            log.record(self.actor, "user.remove", name, grants=count)
+            log.record(self.actor, "user.remove", name, grants=count, requester=self.requester)
             return count
 
         return await self._taking_away(lambda c: c.get_user(name).grants, remove)
@@ -72,7 +79,9 @@ class Administration:
             )
         with self.database.transaction() as session:
             application = Catalogue(session).create_application(image, display_name, description)
-            AuditLog(session).record(self.actor, "application.create", image)
+            AuditLog(session).record(
+                self.actor, "application.create", image, requester=self.requester
+            )
             return application.id
 
     def describe_application(self, application_id: int, changes: dict[str, str | None]) -> None:
@@ -89,7 +98,13 @@ class Administration:
             catalogue.describe_application(
                 application, merged["display_name"], merged["description"]
             )
-            AuditLog(session).record(self.actor, "application.update", application.image, **changes)
+            AuditLog(session).record(
+                self.actor,
+                "application.update",
+                application.image,
+                **changes,
+                requester=self.requester,
+            )
 
     async def remove_application(self, image: str) -> tuple[int, int]:
         """Remove the application and every grant of it; returns (grants, apps stopped)."""
@@ -97,7 +112,9 @@ class Administration:
         def remove(catalogue: Catalogue, log: AuditLog) -> int:
             count = len(catalogue.get_application(image).grants)
             catalogue.remove_application(image)
-            log.record(self.actor, "application.remove", image, grants=count)
+            log.record(
+                self.actor, "application.remove", image, grants=count, requester=self.requester
+            )
             return count
 
         return await self._taking_away(lambda c: c.get_application(image).grants, remove)
@@ -116,6 +133,7 @@ class Administration:
                     user=user,
                     image=image,
                     policy=policy.to_json(),
+                    requester=self.requester,
                 )
             return grant.mapping_id, created
 
@@ -126,7 +144,13 @@ class Administration:
         def change(catalogue: Catalogue, log: AuditLog) -> None:
             grant = catalogue.get_grant_by_id(mapping_id)
             catalogue.set_policy(grant, policy)
-            log.record(self.actor, "grant.update", mapping_id, policy=policy.to_json())
+            log.record(
+                self.actor,
+                "grant.update",
+                mapping_id,
+                policy=policy.to_json(),
+                requester=self.requester,
+            )
 
         _, stopped = await self._taking_away(lambda c: [c.get_grant_by_id(mapping_id)], change)
         return stopped
@@ -142,6 +166,7 @@ class Administration:
                 mapping_id,
                 user=grant.user.name,
                 image=grant.application.image,
+                requester=self.requester,
             )
             catalogue.session.delete(grant)
 
@@ -157,7 +182,14 @@ class Administration:
         def revoke(catalogue: Catalogue, log: AuditLog) -> list[str]:
             removed = [grant.mapping_id for grant in catalogue.revoke(image, user, policy)]
             for mapping_id in removed:
-                log.record(self.actor, "grant.remove", mapping_id, user=user, image=image)
+                log.record(
+                    self.actor,
+                    "grant.remove",
+                    mapping_id,
+                    user=user,
+                    image=image,
+                    requester=self.requester,
+                )
             return removed
 
         def revoked(catalogue: Catalogue) -> list[Accounting]:
@@ -175,7 +207,9 @@ class Administration:
         container = await self.containers.find(url_id)
         if container is None:
             raise NotFound(f"there is no application {url_id!r}")
-        return await self.containers.stop(container.user, url_id, actor=self.actor)
+        return await self.containers.stop(
+            container.user, url_id, actor=self.actor, requester=self.requester
+        )
 
     # -- taking grants away --
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.models import NAME_LENGTH, AuditEntry
+from ..db.models import NAME_LENGTH, USER_AGENT_LENGTH, AuditEntry
 
 # What an entry's action may be: kept in one place, so the log reads the same everywhere.
 ACTIONS = frozenset(
@@ -33,13 +34,34 @@ ACTIONS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Requester:
+    """How a change was asked for, beside who asked (the entry's actor)."""
+
+    via: str  # "browser session", "token" or "command line"
+    credential_id: str | None = None  # the Hub's id of the session or the token
+    client: str | None = None  # the client's address, as the proxy saw it
+    user_agent: str | None = None
+
+
+COMMAND_LINE = Requester(via="command line")
+
+
 class AuditLog:
     """Writes and reads the audit log, inside the caller's transaction."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def record(self, actor: str, action: str, target: str, **details: Any) -> None:
+    def record(
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        *,
+        requester: Requester = COMMAND_LINE,
+        **details: Any,
+    ) -> None:
         assert action in ACTIONS, action
         self.session.add(
             AuditEntry(
@@ -47,6 +69,10 @@ class AuditLog:
                 action=action,
                 target=target[:NAME_LENGTH],
                 details=json.dumps(details, sort_keys=True) if details else None,
+                via=requester.via,
+                credential_id=(requester.credential_id or "")[:64] or None,
+                client=(requester.client or "")[:64] or None,
+                user_agent=(requester.user_agent or "")[:USER_AGENT_LENGTH] or None,
             )
         )
 

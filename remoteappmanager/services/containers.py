@@ -50,7 +50,7 @@ from ..errors import (
     Unavailable,
 )
 from ..naming import escape_name, unix_name, url_path_name
-from .audit import AuditLog
+from .audit import COMMAND_LINE, AuditLog, Requester
 from .catalogue import Catalogue
 from .configurables import configurable_environment
 from .policy import WORKSPACE_TARGET, GrantPolicy, check_volume_path
@@ -370,7 +370,11 @@ class ContainerService(LoggingConfigurable):
     # -- starting --
 
     async def start(
-        self, user: str, mapping_id: str, configurables: Any = None
+        self,
+        user: str,
+        mapping_id: str,
+        configurables: Any = None,
+        requester: Requester = COMMAND_LINE,
     ) -> tuple[Container, bool]:
         """Start the user's application ``mapping_id`` and wait until it answers.
 
@@ -382,7 +386,7 @@ class ContainerService(LoggingConfigurable):
         key = (user, mapping_id)
         task = self._starting.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._start(user, mapping_id, configurables))
+            task = asyncio.ensure_future(self._start(user, mapping_id, configurables, requester))
             self._starting[key] = task
             task.add_done_callback(lambda _: self._starting.pop(key, None))
             container, created = await task
@@ -422,7 +426,7 @@ class ContainerService(LoggingConfigurable):
         return await self._find({USER_LABEL: user, MAPPING_ID_LABEL: mapping_id})
 
     async def _start(
-        self, user: str, mapping_id: str, configurables: Any
+        self, user: str, mapping_id: str, configurables: Any, requester: Requester
     ) -> tuple[Container, bool]:
         grant = self._load_grant(user, mapping_id)
         existing = await self._find_grant(user, mapping_id)
@@ -477,14 +481,18 @@ class ContainerService(LoggingConfigurable):
                 self.log.warning("%s; logs of %s:\n%s", failure.log_message, container_id, logs)
             raise
         self.log.info("started %s for %s at %s", grant.image, user, urlpath)
-        self._record(user, "container.start", url_id, mapping_id=mapping_id, image=grant.image)
+        self._record(
+            user, "container.start", url_id, requester, mapping_id=mapping_id, image=grant.image
+        )
         return container, True
 
-    def _record(self, actor: str, action: str, target: str, **details: str) -> None:
+    def _record(
+        self, actor: str, action: str, target: str, requester: Requester, **details: str
+    ) -> None:
         """Write to the audit log; a failure is logged and does not undo what was done."""
         try:
             with self.database.transaction() as session:
-                AuditLog(session).record(actor, action, target, **details)
+                AuditLog(session).record(actor, action, target, requester=requester, **details)
         except RemoteAppError as error:
             self.log.error("could not write %s of %s to the audit log: %s", action, target, error)
 
@@ -761,7 +769,13 @@ class ContainerService(LoggingConfigurable):
 
     # -- stopping --
 
-    async def stop(self, user: str, url_id: str, actor: str | None = None) -> Container:
+    async def stop(
+        self,
+        user: str,
+        url_id: str,
+        actor: str | None = None,
+        requester: Requester = COMMAND_LINE,
+    ) -> Container:
         """Stop and remove the user's container ``url_id``; someone else's is not found.
         ``actor`` is who asked, if not the user (an administrator)."""
         container = await self.find(url_id, user=user)
@@ -769,7 +783,12 @@ class ContainerService(LoggingConfigurable):
             raise NotFound(f"there is no application {url_id!r} to stop")
         await self._stop(container)
         self._record(
-            actor or user, "container.stop", url_id, user=user, mapping_id=container.mapping_id
+            actor or user,
+            "container.stop",
+            url_id,
+            requester,
+            user=user,
+            mapping_id=container.mapping_id,
         )
         return container
 

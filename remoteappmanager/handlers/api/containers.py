@@ -20,7 +20,7 @@ class ContainersHandler(APIHandler):
         if not isinstance(mapping_id, str) or not mapping_id:
             raise InvalidInput("mapping_id must be the id of one of your applications")
         container, created = await self.containers.start(
-            user, mapping_id, body.get("configurables")
+            user, mapping_id, body.get("configurables"), requester=self.requester
         )
         self.set_header("Location", f"{self.request.path.rstrip('/')}/{container.url_id}")
         self.write_json(container_json(container), status=201 if created else 200)
@@ -36,7 +36,7 @@ class ContainerHandler(APIHandler):
 
     async def delete(self, url_id: str) -> None:
         user = self.require_owner()
-        await self.containers.stop(user, url_id)
+        await self.containers.stop(user, url_id, requester=self.requester)
         self.set_status(204)
         self.finish()
 

@@ -119,6 +119,10 @@ def audit_json(entry: AuditEntry) -> dict[str, Any]:
         "action": entry.action,
         "target": entry.target,
         "details": json.loads(entry.details) if entry.details else None,
+        "via": entry.via,
+        "credential_id": entry.credential_id,
+        "client": entry.client,
+        "user_agent": entry.user_agent,
     }
 
 

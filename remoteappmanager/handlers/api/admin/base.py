@@ -28,7 +28,9 @@ class AdminHandler(APIHandler):
 
     @property
     def administration(self) -> Administration:
-        return Administration(self.database, self.containers, actor=self.owner)
+        return Administration(
+            self.database, self.containers, actor=self.owner, requester=self.requester
+        )
 
     def page(self) -> tuple[int, int]:
         """``offset`` and ``limit`` from the query (defaults 0 and 100, limit <= 500)."""
