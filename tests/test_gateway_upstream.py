@@ -192,6 +192,17 @@ class OpenAppOrigin(AppOriginHandler):
         self.container = self.settings["app"]
 
 
+def websocket_upgrade(origin: str) -> dict[str, str]:
+    """The headers of a browser's websocket handshake from a page of ``origin``."""
+    return {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+        "Origin": origin,
+    }
+
+
 def container_at(port: int) -> Container:
     return Container(
         id="c0ffee",
@@ -338,13 +349,7 @@ async def test_a_cross_origin_websocket_is_refused_before_the_app_is_contacted(
     app: CountingServer, gateway_to: GatewayTo
 ) -> None:
     gateway = await gateway_to(app.port)
-    upgrade = {
-        "Upgrade": "websocket",
-        "Connection": "Upgrade",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "Sec-WebSocket-Version": "13",
-        "Origin": "http://evil.example",
-    }
+    upgrade = websocket_upgrade("http://evil.example")
     response = await gateway.fetch("echo", headers=upgrade)
     assert response.code == 403
     assert app.opened == 0
@@ -419,13 +424,7 @@ async def test_49_a_websocket_from_the_http_twin_of_the_origin_is_refused(
 ) -> None:
     """SECURITY-TESTS 49: the Origin's scheme counts, not only its host and port."""
     gateway = await gateway_to(app.port)
-    upgrade = {
-        "Upgrade": "websocket",
-        "Connection": "Upgrade",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "Sec-WebSocket-Version": "13",
-        "Origin": f"https://{gateway.url.split('/')[2]}",  # the gateway is http here
-    }
+    upgrade = websocket_upgrade(f"https://{gateway.url.split('/')[2]}")  # the gateway is http here
     assert (await gateway.fetch("echo", headers=upgrade)).code == 403
     assert app.opened == 0
 
@@ -505,13 +504,7 @@ async def test_the_apps_own_websocket_refusal_reaches_the_browser(
     app: CountingServer, gateway_to: GatewayTo
 ) -> None:
     gateway = await gateway_to(app.port)
-    upgrade = {
-        "Upgrade": "websocket",
-        "Connection": "Upgrade",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "Sec-WebSocket-Version": "13",
-        "Origin": f"http://{gateway.url.split('/')[2]}",
-    }
+    upgrade = websocket_upgrade(f"http://{gateway.url.split('/')[2]}")
     response = await gateway.fetch("refuse", headers=upgrade)
     assert response.code == 403
     assert b"the application refused the websocket: 403 Origin not allowed" in response.body
