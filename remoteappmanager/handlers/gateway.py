@@ -50,7 +50,7 @@ from ..docker.image import BROWSER_HOST
 from ..services.app_sessions import AppSessions
 from ..services.containers import ContainerService
 from .base import BaseHandler, is_same_origin
-from .security_headers import SECURITY_HEADERS, set_security_headers
+from .security_headers import set_security_headers
 from .upstream import Exchange, UpstreamPool
 
 # Never forwarded: the user's credentials, and what belongs to one hop only.
@@ -124,9 +124,10 @@ class Forwarder(WebSocketHandler):
         return
 
     def set_default_headers(self) -> None:
-        # For the gateway's own answers, shown in the dashboard's frame; an app's
-        # answer carries its own headers instead (start_response).
-        set_security_headers(self, frameable=True)
+        # None: an app's answer carries the app's headers, and the gateway's own
+        # pages are its errors (write_error), so nothing is set and cleared again
+        # on the byte path.
+        return
 
     async def authorize(self) -> Callable[[], None] | None:
         """Check the request and find the app; returns what to answer instead of
@@ -349,8 +350,6 @@ class Forwarder(WebSocketHandler):
     ) -> None:
         self.set_status(start_line.code, start_line.reason)
         self.clear_header("Content-Type")
-        for name in SECURITY_HEADERS:  # the service's own, for its own answers
-            self.clear_header(name)
         this_hop = hop_by_hop(headers)
         for name, value in headers.get_all():
             lowered = name.lower()
@@ -393,7 +392,9 @@ class Forwarder(WebSocketHandler):
             raise web.HTTPError(502, "the application refused the websocket") from None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """A line of text that says why (never a traceback)."""
+        """A line of text that says why (never a traceback); frameable, as the
+        dashboard shows it where the app was."""
+        set_security_headers(self, frameable=True)
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = HTTPStatus(status_code).phrase

@@ -9,11 +9,10 @@ from tornado import web
 # own; the apps' answers, forwarded by the gateway, carry the apps' headers instead):
 # nothing in an error page or a JSON document may run or load, and no browser may
 # guess another type than the one said. Nothing may frame them either, except the
-# gateway's own pages (a 404, a login redirect), which the dashboard shows in the
+# gateway's own error pages, which the dashboard shows in the
 # frame where the app was.
 FRAMEABLE_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'"
 OWN_POLICY = f"{FRAMEABLE_POLICY}; frame-ancestors 'none'"
-SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options")
 
 
 def set_security_headers(handler: web.RequestHandler, frameable: bool = False) -> None:
