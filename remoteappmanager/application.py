@@ -30,7 +30,7 @@ from .services.activity import ActivityReporter
 from .services.app_sessions import AppSessions
 from .services.catalogue import ensure_user
 from .services.containers import ContainerService
-from .services.policy import GrantPolicy
+from .services.policy import GrantPolicy, Policy
 
 
 def jupyterhub_version() -> str:
@@ -64,7 +64,7 @@ class RemoteAppManager(Application):
     remoteappmanager --config=/etc/remoteappmanager/remoteappmanager_config.py
     """
 
-    classes = [Database, DockerClient, ContainerService, AppSessions, ActivityReporter]
+    classes = [Database, DockerClient, ContainerService, Policy, AppSessions, ActivityReporter]
     aliases = {
         "config": "RemoteAppManager.config_file",
         "db": "Database.url",
@@ -186,6 +186,9 @@ class RemoteAppManager(Application):
             image: GrantPolicy.from_json(options)
             for image, options in self.demo_applications.items()
         }
+        for policy in demo.values():
+            if policy.volume:  # site configuration too, but still within c.Policy's roots
+                self.container_service.check_volume(policy.volume)
         ensure_user(self.database, self.user, demo, create=self.auto_user_creation)
 
     def make_web_app(self) -> web.Application:

@@ -8,6 +8,7 @@ exception's traceback.
 RemoteAppError
 ├── InvalidInput            400, exit 2: a bad name, volume, policy or configurable
 ├── RequestError            4xx: an HTTP request that is malformed (413, 415)
+├── NotAllowed              403: the site's settings refuse it (a grant's volume, a capability)
 ├── NotFound                404, exit 3: unknown user, application, grant or container
 ├── AlreadyExists           409, exit 4: creating what exists already
 ├── OverQuota               409, exit 4: the user's workspace holds more than the site allows
@@ -46,6 +47,13 @@ class RequestError(RemoteAppError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class NotAllowed(RemoteAppError):
+    """What the site's configuration refuses, whoever asks: only its administrator
+    can change that."""
+
+    status = 403
 
 
 class NotFound(RemoteAppError):

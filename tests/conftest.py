@@ -127,10 +127,15 @@ def database(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def remoteappdb(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+def remoteappdb(db_url: str, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs the command on the test's database, with a site configuration that allows
+    volumes from /srv."""
+    site_config = tmp_path / "remoteappmanager_config.py"
+    site_config.write_text('c.Policy.allowed_volume_roots = ["/srv"]\n')
+
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [REMOTEAPPDB, "--db", db_url, *args],
+            [REMOTEAPPDB, "--db", db_url, "--config", str(site_config), *args],
             capture_output=True,
             text=True,
             timeout=60,
@@ -271,6 +276,7 @@ def containers(
         workspace_root=str(tmp_path / "workspaces"),
         start_timeout=15.0,
     )
+    service.policy.allowed_volume_roots = [str(tmp_path)]
     yield service
     failed = getattr(request.node, "report_call", None)
     for container in docker_engine.containers.list(

@@ -44,8 +44,10 @@ class Site:
         mapping_ids: dict[str, str],
         env: dict[str, str],
         subdomains: bool = False,
+        volumes: Path | None = None,
     ) -> None:
         self.hub = hub
+        self.volumes = volumes  # the one root grants may mount volumes from, if any
         self.subdomains = subdomains
         self.realm = realm
         self.mapping_ids = mapping_ids
@@ -124,9 +126,12 @@ def running_site(
             0
         ].mapping_id
     database.dispose()
+    volumes = workdir / "volumes"
+    volumes.mkdir()
     config_file = workdir / "remoteappmanager_config.py"
     config_file.write_text(
         f"c.ContainerService.realm = {realm!r}\n"
+        f"c.Policy.allowed_volume_roots = [{str(volumes)!r}]\n"
         "c.ActivityReporter.interval = 0\n"
         "c.RouteTable.reconcile_interval = 1\n"
         'c.RemoteAppManager.admin_groups = ["operators"]\n'
@@ -142,7 +147,7 @@ def running_site(
     hub = Hub.start(
         workdir, SITE_HUB_CONFIG, env=env, subdomains=app_origins, admin_users=SITE_ADMINS
     )
-    site = Site(hub, realm, mapping_ids, env, subdomains=app_origins)
+    site = Site(hub, realm, mapping_ids, env, subdomains=app_origins, volumes=volumes)
     try:
         yield site
     finally:

@@ -10,7 +10,6 @@ import base64
 import re
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,8 +106,8 @@ def test_a_member_of_an_admin_group_is_an_admin(site: Site) -> None:
     assert stats["users"] >= 2 and stats["applications"] >= 2
 
 
-def test_an_admin_runs_the_site(site: Site, docker_engine: Any, tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_an_admin_runs_the_site(site: Site, docker_engine: Any) -> None:
+    data = site.volumes / "data"
     data.mkdir()
     (data / "results.csv").write_text("1,2\n")
 
@@ -325,6 +324,28 @@ def test_bad_input_gets_a_clear_4xx(
     kwargs = {} if body is None else {"json": body}
     refused(admin(site, method, path, **kwargs), status, message)
     assert ok(admin(site, "GET", "audit"))["total"] == before
+
+
+def test_61_volume_grants_come_only_from_the_sites_roots(site: Site) -> None:
+    """SECURITY-TESTS 61: the host directories the attack mounted through this API,
+    the Hub's state directory among them, are refused on create and on update, a link
+    under the site's root leading out of it too; nothing is written or logged."""
+    assert site.volumes is not None
+    state = site.volumes.parent  # the Hub's state: its database, token and cookie secret
+    leading_out = site.volumes / "innocent"
+    leading_out.symlink_to(state)
+    grant = ok(admin(site, "GET", f"grants/{site.mapping_ids['alice']}"))
+    before = (ok(admin(site, "GET", "audit"))["total"], ok(admin(site, "GET", "grants")))
+    sources = ["/root", "/root/.ssh", "/home", "/usr/bin", "/lib", "/var/lib/docker"]
+    for source in [*sources, "/var/spool/cron", str(state), str(leading_out)]:
+        volume = f"{source}:/data:ro"
+        body = {"user": "alice", "application_id": 1, "policy": {"volume": volume}}
+        for method, path, sent in [
+            ("POST", "grants", body),
+            ("PATCH", f"grants/{grant['mapping_id']}", {"policy": {"volume": volume}}),
+        ]:
+            refused(admin(site, method, path, json=sent), 400, "never mounted|outside the dir")
+    assert (ok(admin(site, "GET", "audit"))["total"], ok(admin(site, "GET", "grants"))) == before
 
 
 def test_malformed_bodies_are_refused(site: Site) -> None:

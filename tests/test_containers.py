@@ -33,12 +33,13 @@ from remoteappmanager.errors import (
     AlreadyExists,
     DockerUnavailable,
     InvalidInput,
+    NotAllowed,
     NotFound,
     OverQuota,
     StartFailed,
     UnsafeNetwork,
 )
-from remoteappmanager.services.containers import ContainerService
+from remoteappmanager.services.containers import DEFAULT_ALLOWED_CAPABILITIES, ContainerService
 from remoteappmanager.services.policy import GrantPolicy, Volume
 
 from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL
@@ -197,10 +198,14 @@ async def test_55_the_apps_network_is_found_by_its_exact_name_and_must_keep_them
 
 @pytest.fixture(scope="module")
 def capability_images(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
-    """The demo web app asking for capabilities: two the site allows, and one it does
-    not."""
+    """The demo web app asking for capabilities: two the site allows, all it allows,
+    and one it does not."""
     made = {}
-    for name, asked in {"allowed": "CHOWN, cap_setuid", "refused": "NET_ADMIN,CHOWN"}.items():
+    for name, asked in {
+        "allowed": "CHOWN, cap_setuid",
+        "all-allowed": ",".join(sorted(DEFAULT_ALLOWED_CAPABILITIES)),
+        "refused": "NET_ADMIN,CHOWN",
+    }.items():
         context = tmp_path_factory.mktemp(f"capabilities-{name}")
         (context / "Dockerfile").write_text(
             f"FROM {DEMO_WEBAPP}\nLABEL {TEST_LABEL}=1 {LABEL_PREFIX}capabilities={asked!r}\n"
@@ -220,29 +225,37 @@ async def test_56_an_app_gets_no_capability_but_those_its_image_asks_for(
     docker_engine: Any,
 ) -> None:
     """SECURITY-TESTS 56: every capability is dropped but those the image's label asks
-    for and the site allows. Without NET_RAW, alice's app, root in its container,
-    cannot forge the ARP answer that once took bob's traffic (``arping -U`` claiming
-    bob's address), and bob's app still answers as his."""
-    alices, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
-    bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
-    host = docker_engine.containers.get(alices.id).attrs["HostConfig"]
+    for and the site allows. Alice's app, root in its container with every capability
+    the site allows, can neither forge the ARP answer that once took bob's traffic
+    (``arping -U`` claiming bob's address) nor take his address (``ip addr add``, which
+    needs NET_ADMIN), and bob's app still answers as his."""
+    plain, _ = await containers.start("erin", grant("erin", DEMO_WEBAPP))
+    host = docker_engine.containers.get(plain.id).attrs["HostConfig"]
     assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+    alices, _ = await containers.start("alice", grant("alice", capability_images["all-allowed"]))
+    bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    alice = docker_engine.containers.get(alices.id)
+    assert len(alice.attrs["HostConfig"]["CapAdd"]) == len(DEFAULT_ALLOWED_CAPABILITIES)
     bob = docker_engine.containers.get(bobs.id)
     bobs_address = bob.attrs["NetworkSettings"]["Networks"][containers.network]["IPAddress"]
-    spoof = ["arping", "-U", "-c", "1", "-I", "eth0", "-s", bobs_address, bobs_address]
-    code, output = docker_engine.containers.get(alices.id).exec_run(spoof)
-    assert code != 0 and b"Operation not permitted" in output, output
+    for spoof in (
+        ["arping", "-U", "-c", "1", "-I", "eth0", "-s", bobs_address, bobs_address],
+        ["ip", "addr", "add", f"{bobs_address}/32", "dev", "eth0"],
+    ):
+        code, output = alice.exec_run(spoof)
+        assert code != 0 and b"Operation not permitted" in output, (spoof, output)
     assert json.loads(read(bobs, "env.json"))["URL_ID"] == bobs.url_id
 
     asking, _ = await containers.start("carol", grant("carol", capability_images["allowed"]))
     added = docker_engine.containers.get(asking.id).attrs["HostConfig"]["CapAdd"]
     assert sorted(name.removeprefix("CAP_") for name in added) == ["CHOWN", "SETUID"]
     before = realm_containers(docker_engine, containers)
-    with pytest.raises(StartFailed, match="does not allow: NET_ADMIN"):
+    with pytest.raises(NotAllowed, match="does not allow: NET_ADMIN"):
         await containers.start("dave", grant("dave", capability_images["refused"]))
     assert realm_containers(docker_engine, containers) == before
-    with pytest.raises(TraitError, match="NET_RAW"):
-        ContainerService(allowed_capabilities=["CHOWN", "cap_net_raw"])
+    for never in ("cap_net_raw", "NET_ADMIN", "SYS_ADMIN", "SYS_MODULE"):
+        with pytest.raises(TraitError, match=never.upper().removeprefix("CAP_")):
+            ContainerService(allowed_capabilities=["CHOWN", never])
 
 
 async def test_58_a_bound_on_the_writable_layer_is_applied_or_refused_clearly(
@@ -380,9 +393,32 @@ async def test_a_volume_link_into_a_forbidden_place_is_refused(
     link = tmp_path / "innocent"
     link.symlink_to("/etc")
     mapping_id = grant("alice", DEMO_WEBAPP, GrantPolicy(volume=Volume(str(link), "/data", "ro")))
-    with pytest.raises(InvalidInput, match="inside /etc"):
+    with pytest.raises(NotAllowed, match="inside /etc"):
         await containers.start("alice", mapping_id)
     assert realm_containers(docker_engine, containers) == []
+
+
+async def test_61_a_grant_left_outside_the_volume_roots_does_not_start(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    tmp_path: Path,
+    docker_engine: Any,
+) -> None:
+    """SECURITY-TESTS 61: a grant made before c.Policy.allowed_volume_roots (or before
+    the site narrowed them) is refused at start with the reason, never mounted."""
+    granted = tmp_path / "granted"
+    granted.mkdir()
+    mapping_id = grant("alice", DEMO_WEBAPP, GrantPolicy(volume=Volume(str(granted), "/d", "ro")))
+    containers.policy.allowed_volume_roots = [str(tmp_path / "elsewhere")]
+    with pytest.raises(NotAllowed, match="outside the directories this site allows") as refused:
+        await containers.start("alice", mapping_id)
+    assert refused.value.status == 403
+    assert "an administrator must change this grant" in refused.value.message
+    assert realm_containers(docker_engine, containers) == []
+    containers.policy.allowed_volume_roots = [str(tmp_path)]
+    container, created = await containers.start("alice", mapping_id)
+    assert created and container.running
 
 
 async def test_a_missing_volume_source_is_an_error_not_an_empty_directory(

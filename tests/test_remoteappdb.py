@@ -164,6 +164,13 @@ def test_users_apps_and_grants_from_the_command_line(
         (("app", "grant", "app", "alice", "--volume", "data:/data:ro"), 2, "not an absolute"),
         (("app", "grant", "app", "alice", "--volume", "/a:b:/data:ro"), 2, "SOURCE:TARGET:MODE"),
         (("app", "grant", "app", "alice", "--volume", "/srv:/data:rwx"), 2, "neither 'ro'"),
+        # SECURITY-TESTS 61: the site's roots (here /srv), and never the system's own.
+        (
+            ("app", "grant", "app", "alice", "--volume", "/home/bob:/d:ro"),
+            2,
+            "allows for volumes (/srv)",
+        ),
+        (("app", "grant", "app", "alice", "--volume", "/root/.ssh:/d:ro"), 2, "never mounted"),
     ],
 )
 def test_errors_say_what_is_wrong_and_change_nothing(
@@ -399,3 +406,43 @@ async def test_a_grant_is_not_taken_away_while_its_app_cannot_be_stopped(
     refused(result, 6, "does not answer")
     assert snapshot(sqlite_url) == before
     assert (await containers.find(container.url_id)) is not None
+
+
+def test_61_the_site_configuration_is_read_as_the_services_read_it(
+    database: Database, db_url: str, snapshot: Snapshot, tmp_path: Path
+) -> None:
+    """SECURITY-TESTS 61: the volume roots come from the services' configuration file
+    ($REMOTEAPPMANAGER_CONFIG, or --config), never from the command; without roots no
+    volume is granted, and a missing or broken file is said, with nothing changed."""
+    with database.transaction() as session:
+        Catalogue(session).create_user("alice")
+        Catalogue(session).create_application("app")
+    before = snapshot(db_url)
+    grant = ("app", "grant", "app", "alice", "--volume", "/srv/data:/data:ro")
+    no_roots = tmp_path / "no-roots.py"
+    no_roots.write_text('c.ContainerService.realm = "elsewhere"\n')
+    broken = tmp_path / "broken.py"
+    broken.write_text("c.Policy.allowed_volume_roots = [\n")
+
+    def run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "REMOTEAPPMANAGER_CONFIG"}
+        if config is not None:
+            env["REMOTEAPPMANAGER_CONFIG"] = str(config)
+        return subprocess.run(
+            [REMOTEAPPDB, "--db", db_url, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=tmp_path,
+        )
+
+    refused(run(*grant), 2, "this site allows no volumes")
+    refused(run(*grant, config=no_roots), 2, "this site allows no volumes")
+    refused(run(*grant, config=broken), 2, f"cannot read the configuration file '{broken}'")
+    refused(run("--config", str(tmp_path / "nope.py"), *grant), 2, "no configuration file")
+    assert snapshot(db_url) == before
+    (tmp_path / "remoteappmanager_config.py").write_text(
+        'c.Policy.allowed_volume_roots = ["/srv"]\n'
+    )
+    assert len(ok(run(*grant)).strip()) == 32  # the file in the working directory

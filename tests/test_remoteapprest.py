@@ -650,10 +650,8 @@ class TestAdminCommands:
         total: int = admin.ok("audit", "--limit", "1", "--json")["total"]
         return total
 
-    def test_an_admin_runs_the_site(
-        self, site: Site, run: Run, admin: As, rest_app: str, tmp_path: Path
-    ) -> None:
-        data = tmp_path / "data"
+    def test_an_admin_runs_the_site(self, site: Site, run: Run, admin: As, rest_app: str) -> None:
+        data = site.volumes / "data"
         data.mkdir()
         (data / "results.csv").write_text("1,2\n")
 

@@ -10,11 +10,15 @@ import pwd
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
 from ..db import Accounting, Application, Database, User
 from ..db.database import DB_URL_ENV, SCHEMA_REVISION
-from ..errors import NotFound, RemoteAppError
+from ..errors import InvalidInput, NotFound, RemoteAppError
 from ..services.catalogue import Catalogue
 from ..services.policy import GrantPolicy, Volume
 from .policy_options import POLICY_OPTIONS, add_policy_options
@@ -34,6 +38,8 @@ exit codes:
 """
 
 Command = Callable[[argparse.Namespace, Database], int | None]
+CONFIG_ENV = "REMOTEAPPMANAGER_CONFIG"  # the services' file, as the Hub's config names it
+DEFAULT_CONFIG = "remoteappmanager_config.py"
 
 
 # -- db --
@@ -156,7 +162,11 @@ def administering(database: Database) -> Iterator[Administration]:
     from ..services.administration import Administration
     from ..services.containers import ContainerService
 
-    containers = ContainerService(database=database, docker=DockerClient())
+    # The site's settings, as the services read them: c.Policy, the realm, the engine.
+    config = database.config
+    containers = ContainerService(
+        config=config, database=database, docker=DockerClient(config=config)
+    )
     try:
         yield Administration(database, containers, actor=f"remoteappdb ({unix_login()})")
     finally:
@@ -169,6 +179,23 @@ def unix_login() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:  # no name for this uid (a container, say)
         return f"uid {os.getuid()}"
+
+
+def site_config(path: str | None) -> Config:
+    """The services' remoteappmanager_config.py: ``path``, else $REMOTEAPPMANAGER_CONFIG,
+    else the file in the working directory if there is one (as the service does)."""
+    chosen = path or os.environ.get(CONFIG_ENV)
+    file = Path(chosen or DEFAULT_CONFIG)
+    if not file.is_file():
+        if chosen:
+            raise InvalidInput(f"there is no configuration file {str(file)!r}")
+        return Config()
+    try:
+        loader = PyFileConfigLoader(file.name, path=str(file.parent.resolve()))
+        config: Config = loader.load_config()
+        return config
+    except Exception as error:  # the file is Python: it can fail in any way
+        raise InvalidInput(f"cannot read the configuration file {str(file)!r}: {error}") from None
 
 
 def said(stopped: int) -> str:
@@ -265,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"SQLAlchemy URL of the database (default: ${DB_URL_ENV}, else "
         "the SQLite file under the installation prefix that remoteappmanager uses)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"the services' remoteappmanager_config.py, for the site's bounds on grants "
+        f"(c.Policy.allowed_volume_roots), its realm and Docker engine (default: "
+        f"${CONFIG_ENV}, else ./{DEFAULT_CONFIG} if it exists)",
     )
     parser.add_argument(
         "--db-timeout",
@@ -375,10 +409,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         parser.error("--revoke-all removes every grant: give it no policy options")
 
-    database = Database(timeout=args.db_timeout)
+    run: Command = args.run
+    try:
+        database = Database(config=site_config(args.config), timeout=args.db_timeout)
+    except RemoteAppError as error:
+        print(f"remoteappdb: error: {error.message}", file=sys.stderr)
+        return error.exit_code
     if args.db:
         database.url = args.db
-    run: Command = args.run
     try:
         if run not in (db_init, db_upgrade, db_revision):
             database.check_schema()

@@ -123,6 +123,7 @@ class Administration:
 
     def grant(self, image: str, user: str, policy: GrantPolicy) -> tuple[str, bool]:
         """Grant ``image`` to ``user``; returns the mapping id and whether it is new."""
+        self._check_site_allows(policy)
         with self.database.transaction() as session:
             grant, created = Catalogue(session).grant(image, user, policy)
             if created:
@@ -140,6 +141,7 @@ class Administration:
     async def set_policy(self, mapping_id: str, policy: GrantPolicy) -> int:
         """Change what a grant allows; an app running under it is stopped, so that it
         cannot keep what the new policy takes away. Returns the apps stopped."""
+        self._check_site_allows(policy)
 
         def change(catalogue: Catalogue, log: AuditLog) -> None:
             grant = catalogue.get_grant_by_id(mapping_id)
@@ -212,6 +214,10 @@ class Administration:
         )
 
     # -- taking grants away --
+
+    def _check_site_allows(self, policy: GrantPolicy) -> None:
+        if policy.volume:
+            self.containers.check_volume(policy.volume)
 
     async def _taking_away(
         self,

@@ -43,6 +43,7 @@ from ..docker.image import ImageCache, ImageInfo, references
 from ..errors import (
     AlreadyExists,
     InvalidInput,
+    NotAllowed,
     NotFound,
     OverQuota,
     RemoteAppError,
@@ -53,7 +54,7 @@ from ..naming import escape_name, unix_name, url_path_name
 from .audit import COMMAND_LINE, AuditLog, Requester
 from .catalogue import Catalogue
 from .configurables import configurable_environment
-from .policy import WORKSPACE_TARGET, GrantPolicy, check_volume_path
+from .policy import WORKSPACE_TARGET, GrantPolicy, Policy, Volume
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,13 @@ DEFAULT_ALLOWED_CAPABILITIES = frozenset(
         "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
     }
 )  # fmt: skip
+# Capabilities no site may allow, and why.
+NEVER_ALLOWED_CAPABILITIES = {
+    "NET_RAW": "an app with it can forge ARP answers and take other apps' traffic",
+    "NET_ADMIN": "an app with it can take another app's address on the shared bridge",
+    "SYS_ADMIN": "it lets an app mount filesystems and leave its container",
+    "SYS_MODULE": "it lets an app load code into the host's kernel",
+}
 
 
 class ContainerService(LoggingConfigurable):
@@ -192,8 +200,9 @@ class ContainerService(LoggingConfigurable):
         help="""Linux capabilities an image may ask for (its label ``capabilities``):
         a container has none but those its image asks for, and an image asking for
         one not listed here does not start. The default is Docker's own set without
-        NET_RAW and MKNOD. NET_RAW may not be listed: with it an app can forge ARP
-        and take the traffic of other users' apps on the shared bridge.""",
+        NET_RAW and MKNOD. NET_RAW and NET_ADMIN may not be listed (with them an app
+        can forge ARP answers or addresses and take other users' traffic on the
+        shared bridge), nor SYS_ADMIN and SYS_MODULE.""",
     ).tag(config=True)
 
     @validate("workspace_max_size")
@@ -206,13 +215,14 @@ class ContainerService(LoggingConfigurable):
         return str(proposal.value)
 
     @validate("allowed_capabilities")
-    def _no_raw_sockets(self, proposal: Any) -> list[str]:
+    def _never_dangerous(self, proposal: Any) -> list[str]:
         names = [name.strip().upper().removeprefix("CAP_") for name in proposal.value]
-        if "NET_RAW" in names:
-            raise TraitError(
-                "c.ContainerService.allowed_capabilities may not hold NET_RAW: an app "
-                "with it can take other apps' traffic (ARP spoofing)"
-            )
+        for name in names:
+            if name in NEVER_ALLOWED_CAPABILITIES:
+                raise TraitError(
+                    f"c.ContainerService.allowed_capabilities may not hold {name}: "
+                    f"{NEVER_ALLOWED_CAPABILITIES[name]}"
+                )
         return names
 
     @default("hub_prefix")
@@ -264,6 +274,7 @@ class ContainerService(LoggingConfigurable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.policy = Policy(parent=self)  # c.Policy: what grants may mount
         self._images = ImageCache()
         # Where the gateway sends each url_id; trusted only while the engine's event
         # stream is open, and emptied at every event, so it never outlives a change.
@@ -608,18 +619,30 @@ class ContainerService(LoggingConfigurable):
             workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
             mounts.append(_bind(str(workspace), WORKSPACE_TARGET, read_only=False))
         if policy.volume:
-            source = policy.volume.source
-            # A link must not lead where a volume may not go (/srv/data -> /etc).
-            if os.path.lexists(source):
-                check_volume_path(os.path.realpath(source), "source")
-            mounts.append(_bind(source, policy.volume.target, policy.volume.mode == "ro"))
+            try:
+                self.check_volume(policy.volume)
+            except InvalidInput as refused:
+                raise NotAllowed(
+                    f"{refused.message}; an administrator must change this grant"
+                ) from None
+            volume = policy.volume
+            mounts.append(_bind(volume.source, volume.target, volume.mode == "ro"))
         return mounts
+
+    def check_volume(self, volume: Volume) -> None:
+        """Raise `InvalidInput` unless the site allows a grant to mount ``volume``:
+        under c.Policy.allowed_volume_roots, and neither in nor holding the users'
+        workspaces or the app database."""
+        protected = [self.workspace_root]
+        if self.database is not None and self.database.sqlite_path is not None:
+            protected.append(str(self.database.sqlite_path))
+        self.policy.check_volume(volume, protected)
 
     def _capabilities(self, image: ImageInfo) -> list[str]:
         """What the image asks for, if the site allows all of it."""
         refused = image.capabilities - set(self.allowed_capabilities)
         if refused:
-            raise StartFailed(
+            raise NotAllowed(
                 f"{image.title} needs capabilities this site does not allow: "
                 f"{', '.join(sorted(refused))} (see c.ContainerService.allowed_capabilities)"
             )

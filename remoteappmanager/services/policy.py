@@ -1,20 +1,36 @@
 """What a grant allows, and the one place where it is validated.
 
 The command line, the admin API and the container start all build a
-`GrantPolicy` and so share these checks.
+`GrantPolicy` and so share these checks. What a grant may mount from the host
+is the site's choice (`Policy`, ``c.Policy`` in the configuration file), checked again
+at every start because a link or the site's settings may have changed since.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from ..db.models import PATH_LENGTH, Policy
+from traitlets import List, TraitError, Unicode, validate
+from traitlets.config import LoggingConfigurable
+
+from ..db import models
+from ..db.models import PATH_LENGTH
 from ..errors import InvalidInput
 
 # Host and container paths a grant may never mount: the system's own directories,
 # where the Docker socket lives among others.
 FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/var/run", "/run", "/boot")
+# Host directories no volume may be, lie in or contain, even under an allowed root
+# (the CIS Docker Benchmark's sensitive directories, the engine's and cron's state).
+NEVER_MOUNTED = (
+    *FORBIDDEN_ROOTS,
+    *("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/root"),
+    *("/var/lib/docker", "/var/lib/containerd", "/var/spool/cron"),
+)
 WORKSPACE_TARGET = "/workspace"
 VOLUME_MODES = ("ro", "rw")
 LICENSE_LENGTH = 64 * 1024
@@ -108,7 +124,7 @@ class GrantPolicy:
             )
 
     @classmethod
-    def from_model(cls, policy: Policy) -> GrantPolicy:
+    def from_model(cls, policy: models.Policy) -> GrantPolicy:
         volume = None
         if policy.volume_source and policy.volume_target and policy.volume_mode:
             volume = Volume(policy.volume_source, policy.volume_target, policy.volume_mode)
@@ -120,8 +136,8 @@ class GrantPolicy:
             app_license=policy.app_license,
         )
 
-    def to_model(self) -> Policy:
-        return Policy(
+    def to_model(self) -> models.Policy:
+        return models.Policy(
             allow_home=self.allow_home,
             allow_view=self.allow_view,
             allow_startup_data=self.allow_startup_data,
@@ -167,3 +183,60 @@ class GrantPolicy:
             "volume": str(self.volume) if self.volume else None,
             "app_license": self.app_license,
         }
+
+
+def is_within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+class Policy(LoggingConfigurable):
+    """The site's bounds on grants (``c.Policy`` in remoteappmanager_config.py): site
+    configuration, never API data, so an app page in an admin's browser cannot widen
+    them. Not to be confused with a grant's row, `models.Policy`."""
+
+    allowed_volume_roots = List(
+        Unicode(),
+        help="""Host directories a grant's volume may come from, e.g. ["/srv/data"].
+        A volume's source must lie under one of them once links are resolved; the
+        system's directories (/etc, /usr, /root, /var/lib/docker and the like) and the
+        users' workspaces stay refused even there. Empty, the default: no grant may
+        mount a volume. Checked when a grant is made and again at every start, so a
+        grant left outside the roots is refused at start, with the reason.""",
+    ).tag(config=True)
+
+    @validate("allowed_volume_roots")
+    def _check_roots(self, proposal: Any) -> list[str]:
+        roots = list(proposal["value"])
+        for root in roots:
+            try:
+                check_volume_path(root, "root")
+            except InvalidInput as error:
+                raise TraitError(f"c.Policy.allowed_volume_roots: {error.message}") from None
+        return roots
+
+    def check_volume(self, volume: Volume, protected: Iterable[str] = ()) -> None:
+        """Raise `InvalidInput` unless the site allows mounting ``volume``'s source.
+
+        ``protected`` names more host directories that no volume may lie in or contain
+        (the workspaces of all users, the database's directory)."""
+        source = os.path.realpath(volume.source)
+        shown = repr(volume.source) + (
+            f" (a link to {source!r})" if source != volume.source else ""
+        )
+        for never in (*NEVER_MOUNTED, *(os.path.realpath(path) for path in protected)):
+            if is_within(source, never) or is_within(never, source):
+                where = "is inside" if is_within(source, never) else "holds"
+                raise InvalidInput(
+                    f"the volume source {shown} {where} {never}, which is never mounted"
+                )
+        roots = [os.path.realpath(root) for root in self.allowed_volume_roots]
+        if not roots:
+            raise InvalidInput(
+                "this site allows no volumes: the host directories they may come from "
+                "are listed in c.Policy.allowed_volume_roots"
+            )
+        if not any(is_within(source, root) for root in roots):
+            raise InvalidInput(
+                f"the volume source {shown} is outside the directories this site allows "
+                f"for volumes ({', '.join(self.allowed_volume_roots)})"
+            )

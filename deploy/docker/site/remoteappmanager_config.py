@@ -13,3 +13,7 @@ c.ContainerService.realm = "remoteappmanager"
 
 # Applications everyone may run, besides the grants made with remoteappdb.
 # c.RemoteAppManager.demo_applications = {"remoteappmanager/demo-webapp:latest": {}}
+
+# Host directories a grant's volume may come from (none by default: no volumes). The
+# path must be the same on the host and in the hub container, which starts the apps.
+# c.Policy.allowed_volume_roots = ["/srv/data"]
