@@ -1,5 +1,6 @@
 import { flushPromises } from "@vue/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
+import { reactive } from "vue";
 import { ApiError } from "../frontend/src/api.js";
 import AdminView from "../frontend/src/views/AdminView.vue";
 import AdminApplications from "../frontend/src/views/admin/AdminApplications.vue";
@@ -28,6 +29,18 @@ describe("the admin pages", () => {
     expect(wrapper.text()).toContain("not available");
     expect(wrapper.find('[data-testid="admin-nav"]').exists()).toBe(false);
     expect(api.calls).toEqual([]);
+  });
+
+  it("link to a new login when the service asks for one before a change", async () => {
+    const api = fakeApi({ "GET admin/stats": {}, "GET admin/audit": page([]) });
+    const session = reactive({ loginAgain: "" });
+    const { wrapper } = mountWith(AdminView, { api, config: ADMIN, session, props: { section: "overview" } });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="login-again"]').exists()).toBe(false);
+    session.loginAgain = "/user/alice/logout";
+    await flushPromises();
+    const link = wrapper.get('[data-testid="login-again"] a');
+    expect([link.text(), link.attributes("href")]).toEqual(["Log in again", "/user/alice/logout"]);
   });
 
   it("show the overview's numbers to an administrator", async () => {

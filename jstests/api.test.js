@@ -93,3 +93,30 @@ describe("the API client", () => {
     await expect(api.get("applications")).rejects.toThrow("not JSON");
   });
 });
+
+describe("a change that needs a recent login", () => {
+  it("carries where to log in again, and says so to the page", async () => {
+    const said = [];
+    const fetch = async () =>
+      new Response(
+        JSON.stringify({
+          error: { code: 403, message: "log in again, then retry", login_again: "/user/alice/logout" },
+        }),
+        { status: 403, headers: { "Content-Type": "application/json" } },
+      );
+    const api = createApi({
+      baseUrl: "/user/alice/api/v1/",
+      xsrfToken: "t",
+      fetch,
+      onLoginAgain: (url) => said.push(url),
+    });
+    const error = await api.post("admin/users", { name: "x" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect([error.status, error.message, error.loginAgain]).toEqual([
+      403,
+      "log in again, then retry",
+      "/user/alice/logout",
+    ]);
+    expect(said).toEqual(["/user/alice/logout"]);
+  });
+});

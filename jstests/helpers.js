@@ -4,7 +4,7 @@ import { mount } from "@vue/test-utils";
 import { reactive, ref } from "vue";
 import { ApiError } from "../frontend/src/api.js";
 import { createApplicationsStore } from "../frontend/src/applications.js";
-import { API, APPLICATIONS, CONFIG, LAYOUT, ROUTER } from "../frontend/src/context.js";
+import { API, APPLICATIONS, CONFIG, LAYOUT, ROUTER, SESSION } from "../frontend/src/context.js";
 import { parseRoute } from "../frontend/src/router.js";
 
 export const CONFIG_ALICE = Object.freeze({
@@ -84,7 +84,10 @@ export function container(overrides = {}) {
 }
 
 /** Mount `component` with what App provides; `store` defaults to one over `api`. */
-export function mountWith(component, { api = fakeApi(), config = CONFIG_ALICE, store, router, props, attachTo } = {}) {
+export function mountWith(
+  component,
+  { api = fakeApi(), config = CONFIG_ALICE, store, router, props, attachTo, session } = {},
+) {
   const applications = store ?? createApplicationsStore(api, { readyPause: 0 });
   const layout = reactive({ immersive: false });
   const wrapper = mount(component, {
@@ -97,6 +100,7 @@ export function mountWith(component, { api = fakeApi(), config = CONFIG_ALICE, s
         [APPLICATIONS]: applications,
         [ROUTER]: router ?? fakeRouter(),
         [LAYOUT]: layout,
+        [SESSION]: session ?? reactive({ loginAgain: "" }),
       },
     },
   });

@@ -30,6 +30,7 @@ from .services.activity import ActivityReporter
 from .services.app_sessions import AppSessions
 from .services.catalogue import ensure_user
 from .services.containers import ContainerService
+from .services.login_sessions import LoginSessions
 from .services.policy import GrantPolicy, Policy
 
 
@@ -123,6 +124,16 @@ class RemoteAppManager(Application):
         {image: policy options}, e.g. {"simphony/paraview": {"allow_home": True,
         "volume": "/srv/data:/data:ro"}}. Options: allow_home, allow_view,
         allow_startup_data, volume, app_license.""",
+    ).tag(config=True)
+
+    admin_login_max_age = Int(
+        1800,
+        help="""Seconds after logging in to the Hub during which an admin may change the
+        site from a browser (the admin page); later, a change is refused (403) until
+        they log in again, which the answer links to. Reading is never refused, and
+        API tokens (remoteapprest) are not browser sessions. 0: no bound. The login's
+        time is when this service first saw the Hub session, kept in memory: a restart
+        of the service starts the clock again.""",
     ).tag(config=True)
 
     gateway_max_body_size = Int(
@@ -220,6 +231,8 @@ class RemoteAppManager(Application):
             "database": self.database,
             "hub_url": f"{self.container_service.hub_prefix.rstrip('/')}/hub/",
             "admin_groups": frozenset(self.admin_groups),
+            "admin_login_max_age": self.admin_login_max_age,
+            "login_sessions": LoginSessions(),
             "activity": ActivityReporter(parent=self),
             "log": self.log,
             "cookie_secret": os.urandom(32),

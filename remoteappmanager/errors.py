@@ -9,6 +9,7 @@ RemoteAppError
 ├── InvalidInput            400, exit 2: a bad name, volume, policy or configurable
 ├── RequestError            4xx: an HTTP request that is malformed (413, 415)
 ├── NotAllowed              403: the site's settings refuse it (a grant's volume, a capability)
+│   └── LoginTooOld              a change from a browser whose login is not recent
 ├── NotFound                404, exit 3: unknown user, application, grant or container
 ├── AlreadyExists           409, exit 4: creating what exists already
 ├── OverQuota               409, exit 4: the user's workspace holds more than the site allows
@@ -54,6 +55,15 @@ class NotAllowed(RemoteAppError):
     can change that."""
 
     status = 403
+
+
+class LoginTooOld(NotAllowed):
+    """An admin change from a browser session older than the site's window: the
+    answer names where to log in again (``login_again``)."""
+
+    def __init__(self, message: str, login_again: str) -> None:
+        super().__init__(message)
+        self.login_again = login_again
 
 
 class NotFound(RemoteAppError):

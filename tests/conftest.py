@@ -214,7 +214,8 @@ def static_site_images(demo_images: Any, docker_engine: Any, tmp_path_factory: A
     does not."""
     context = tmp_path_factory.mktemp("static-site")
     (context / "run.sh").write_text(
-        "mkdir -p /www && echo 'a static site' > /www/index.html && exec httpd -f -p 8080 -h /www\n"
+        "mkdir -p /tmp/www && echo 'a static site' > /tmp/www/index.html && "
+        "exec httpd -f -p 8080 -h /tmp/www\n"
     )
     made = {}
     for name, labels in {

@@ -1,4 +1,5 @@
-"""The admin API end to end, on a real Hub, CHP and Docker: SECURITY-TESTS 9, 19, 21, 27.
+"""The admin API end to end, on a real Hub, CHP and Docker: SECURITY-TESTS 9, 19, 21,
+27, 60, 61 and 64.
 
 ``admin`` is an admin of the Hub and ``olga`` is in the ``operators`` group that the
 services take for administrators; alice and bob are ordinary users.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
@@ -399,3 +402,37 @@ def test_60_the_audit_log_says_how_each_change_was_asked_for(site: Site) -> None
     assert by_session["user_agent"] == "test-browser/1" and by_session["credential_id"]
     assert (by_token["via"], by_token["user_agent"]) == ("token", "cli/1")
     assert by_token["credential_id"] and by_token["credential_id"] != by_session["credential_id"]
+
+
+def test_64_admin_changes_from_a_browser_need_a_recent_login(
+    tmp_path_factory: pytest.TempPathFactory, demo_images: Any, docker_engine: Any
+) -> None:
+    """SECURITY-TESTS 64: past c.RemoteAppManager.admin_login_max_age after the login,
+    a change from the admin's browser session is refused (403, saying where to log in
+    again) and changes nothing, while reading goes on and an API token still writes;
+    the "Log in again" link ends the Hub session, and a new login may change the site."""
+    window = 2
+    config = f"c.RemoteAppManager.admin_login_max_age = {window}\n"
+    with running_site(tmp_path_factory.mktemp("site"), docker_engine, service_config=config) as s:
+        ok(admin(s, "POST", "users", json={"name": "fresh-login"}), 201)
+        time.sleep(window + 1)  # not a timing assertion: the window is over, whatever the load
+        before = ok(admin(s, "GET", "audit"))["total"]
+        late = admin(s, "POST", "users", json={"name": "stale-login"})
+        refused(late, 403, f"needs a login within the last {window} seconds: log in again")
+        assert late.json()["error"]["login_again"] == "/user/admin/logout"
+        token = {"Authorization": f"token {s.hub.api_token('admin')}"}
+        by_token = requests.post(
+            f"{s.api('admin')}admin/users", json={"name": "by-token"}, headers=token, timeout=30
+        )
+        ok(by_token, 201)
+        names = {u["name"] for u in ok(admin(s, "GET", "users"))["items"]}
+        assert "stale-login" not in names and "by-token" in names
+        assert ok(admin(s, "GET", "audit"))["total"] == before + 1  # the token's, only
+
+        browser = s.session("admin")
+        logged_out = browser.get(
+            urljoin(s.server_url("admin"), late.json()["error"]["login_again"]), timeout=30
+        )
+        assert urlsplit(logged_out.url).path.endswith("/hub/login"), logged_out.url
+        s.sessions.pop("admin")  # a new login, as the browser does next
+        ok(admin(s, "POST", "users", json={"name": "stale-login"}), 201)

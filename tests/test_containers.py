@@ -39,6 +39,7 @@ from remoteappmanager.errors import (
     StartFailed,
     UnsafeNetwork,
 )
+from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import DEFAULT_ALLOWED_CAPABILITIES, ContainerService
 from remoteappmanager.services.policy import GrantPolicy, Volume
 
@@ -601,10 +602,10 @@ def silent_image(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) ->
         "exits": "echo 'giving up' >&2; exit 3",
         # A memory hog, then processes without end, next to a web server that answers.
         "hostile": (
-            'mkdir -p "/www$JPY_BASE_USER_URL/containers/$URL_ID" && '
-            'echo ok > "/www$JPY_BASE_USER_URL/containers/$URL_ID/index.html"; '
-            "httpd -p 8888 -h /www; "
-            'dd if=/dev/zero of=/dev/null bs=512M count=1; echo "dd: $?" > /www/dd.txt; '
+            'mkdir -p "/tmp/www$JPY_BASE_USER_URL/containers/$URL_ID" && '
+            'echo ok > "/tmp/www$JPY_BASE_USER_URL/containers/$URL_ID/index.html"; '
+            "httpd -p 8888 -h /tmp/www; "
+            'dd if=/dev/zero of=/dev/null bs=512M count=1; echo "dd: $?" > /tmp/dd.txt; '
             "(while :; do sleep 600 & done) & exec sleep 3600"
         ),
     }
@@ -743,7 +744,7 @@ async def test_fork_bombs_and_memory_hogs_are_confined(
     stats = engine_container.stats(stream=False)
     assert stats["pids_stats"]["current"] <= 64
     assert stats["memory_stats"]["usage"] <= 64 * 1024 * 1024
-    exit_line = engine_container.exec_run(["/bin/busybox", "cat", "/www/dd.txt"]).output
+    exit_line = engine_container.exec_run(["/bin/busybox", "cat", "/tmp/dd.txt"]).output
     # dd asked for a 512 MB buffer: the OOM killer ended it (137) instead of granting it.
     assert exit_line.strip() == b"dd: 137", exit_line
     assert "JPY_USER" in read(neighbour, "env.json")
@@ -855,3 +856,84 @@ async def test_the_gateway_route_is_remembered_until_the_engine_reports_a_change
         await asyncio.sleep(0.05)
     assert routed is not None and routed.address is None
     counting.close()
+
+
+def user_id(containers: ContainerService, user: str) -> int:
+    with containers.database.transaction(readonly=True) as session:
+        return Catalogue(session).get_user(user).id
+
+
+def process_uids(engine_container: Any) -> set[int]:
+    """The host uids the container's processes run as (the engine's `top`)."""
+    top = engine_container.top(ps_args="-o pid,uid,args")
+    column = top["Titles"].index("UID")
+    return {int(row[column]) for row in top["Processes"]}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the service hands workspaces over as root only")
+async def test_62_each_user_s_apps_run_as_their_own_uid_which_owns_their_workspace(
+    containers: ContainerService,
+    grant: Grant,
+    demo_images: Any,
+    docker_engine: Any,
+    tmp_path: Path,
+) -> None:
+    """SECURITY-TESTS 62: no app runs as a fixed uid such as 1000, nor as root: each
+    user's apps run as c.ContainerService.app_uid_base plus the user's id, which owns
+    their workspace. A workspace an older service left to uid 1000 is handed over,
+    links and all, without following a link out of it."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("root's")
+    legacy = containers.workspace_of("bob")
+    (legacy / "project").mkdir(parents=True)
+    (legacy / "project" / "notes.txt").write_text("bob's")
+    (legacy / "link").symlink_to(outside)
+    for path in (legacy, legacy / "project", legacy / "project" / "notes.txt"):
+        os.chown(path, 1000, 1000)
+    os.lchown(legacy / "link", 1000, 1000)
+    fresh = containers.workspace_of("alice")  # made by root, as a site's first start
+    fresh.mkdir(parents=True)
+    (fresh / "data.csv").write_text("1,2\n")
+    started = {
+        user: (
+            await containers.start(user, grant(user, DEMO_WEBAPP, GrantPolicy(allow_home=True)))
+        )[0]
+        for user in ("alice", "bob")
+    }
+    uids = {user: containers.app_uid_base + user_id(containers, user) for user in started}
+    assert len(set(uids.values())) == 2 and 1000 not in uids.values()
+    for user, container in started.items():
+        running = docker_engine.containers.get(container.id)
+        assert process_uids(running) == {uids[user]}, user
+        assert containers.workspace_of(user).stat().st_uid == uids[user]
+        assert env_of(container)["workspace"]  # it reads its own 0700 workspace
+    for path in (legacy / "project", legacy / "project" / "notes.txt", legacy / "link"):
+        assert path.lstat().st_uid == uids["bob"], path
+    assert outside.stat().st_uid == 0
+    assert "project" in env_of(started["bob"])["workspace"]
+
+
+async def test_63_a_read_only_root_with_a_tmpfs_for_tmp(
+    containers: ContainerService,
+    grant: Grant,
+    capability_images: dict[str, str],
+    docker_engine: Any,
+) -> None:
+    """SECURITY-TESTS 63: an image labelled ``read-only-root=true`` (the demo images)
+    gets a read-only root filesystem and a bounded tmpfs at /tmp: nothing it writes
+    outside /tmp lands; ``read_only_root = 'off'`` gives it a writable root again."""
+    app, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
+    running = docker_engine.containers.get(app.id)
+    host = running.attrs["HostConfig"]
+    assert host["ReadonlyRootfs"] is True
+    assert host["Tmpfs"] == {"/tmp": f"rw,nosuid,nodev,size={containers.tmp_size}"}
+    code, output = running.exec_run(["sh", "-c", "echo x > /planted"])
+    assert code != 0 and b"Read-only file system" in output, output
+    assert running.exec_run(["sh", "-c", "echo x > /tmp/scratch"]).exit_code == 0
+    assert env_of(app)["JPY_USER"] == "alice"  # its pages, written to /tmp, are served
+
+    containers.read_only_root = "off"
+    writable, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    assert docker_engine.containers.get(writable.id).attrs["HostConfig"]["ReadonlyRootfs"] is False
+    with pytest.raises(TraitError):
+        containers.read_only_root = "sometimes"

@@ -3,10 +3,12 @@
 // server's message (meant for people) and the HTTP status.
 
 export class ApiError extends Error {
-  constructor(message, status = 0) {
+  constructor(message, status = 0, loginAgain = "") {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    // Where to log in again, when a change needs a more recent login.
+    this.loginAgain = loginAgain;
   }
 }
 
@@ -21,8 +23,11 @@ function queryString(query) {
 
 async function readError(response) {
   let message = "";
+  let loginAgain = "";
   try {
-    message = (await response.json())?.error?.message ?? "";
+    const error = (await response.json())?.error;
+    message = error?.message ?? "";
+    if (typeof error?.login_again === "string") loginAgain = error.login_again;
   } catch {
     // Not our JSON (a proxy's error page, say): fall back to the status below.
   }
@@ -30,7 +35,7 @@ async function readError(response) {
     const phrase = response.statusText ? ` ${response.statusText}` : "";
     message = `The service answered ${response.status}${phrase}.`;
   }
-  return new ApiError(message, response.status);
+  return new ApiError(message, response.status, loginAgain);
 }
 
 /**
@@ -40,7 +45,12 @@ async function readError(response) {
  * request (`Sec-Fetch-Mode: cors`, which every fetch() sends) that lacks it, GET
  * included, and answers 403.
  */
-export function createApi({ baseUrl, xsrfToken, fetch: fetchImpl = globalThis.fetch }) {
+export function createApi({
+  baseUrl,
+  xsrfToken,
+  fetch: fetchImpl = globalThis.fetch,
+  onLoginAgain = () => {},
+}) {
   async function request(method, path, { body, query } = {}) {
     const headers = { Accept: "application/json", "X-XSRFToken": xsrfToken };
     const init = { method, headers, credentials: "same-origin", cache: "no-store" };
@@ -54,7 +64,11 @@ export function createApi({ baseUrl, xsrfToken, fetch: fetchImpl = globalThis.fe
     } catch {
       throw new ApiError(UNREACHABLE, 0);
     }
-    if (!response.ok) throw await readError(response);
+    if (!response.ok) {
+      const error = await readError(response);
+      if (error.loginAgain) onLoginAgain(error.loginAgain);
+      throw error;
+    }
     if (response.status === 204) return null;
     const text = await response.text();
     if (!text) return null;

@@ -4,3 +4,4 @@ export const API = Symbol("api");
 export const APPLICATIONS = Symbol("applications");
 export const ROUTER = Symbol("router");
 export const LAYOUT = Symbol("layout");
+export const SESSION = Symbol("session");

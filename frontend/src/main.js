@@ -1,6 +1,6 @@
 // The page's entry: read what the service wrote into the page, make the API client,
 // the router and the store of the user's applications, and mount the App.
-import { createApp } from "vue";
+import { createApp, reactive } from "vue";
 import { createApi } from "./api.js";
 import App from "./App.vue";
 import { createApplicationsStore } from "./applications.js";
@@ -9,11 +9,18 @@ import { createRouter } from "./router.js";
 import "./styles.css";
 
 const config = readConfig();
-const api = createApi({ baseUrl: config.api_url, xsrfToken: config.xsrf_token });
+// Set when the service asks for a more recent login before a change.
+const session = reactive({ loginAgain: "" });
+const api = createApi({
+  baseUrl: config.api_url,
+  xsrfToken: config.xsrf_token,
+  onLoginAgain: (url) => (session.loginAgain = url),
+});
 
 createApp(App, {
   config,
   api,
+  session,
   applications: createApplicationsStore(api),
   router: createRouter(window),
 }).mount("#app");

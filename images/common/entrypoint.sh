@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entrypoint of the demo images (busybox sh in a scratch image): writes this
-# container's pages under its URL prefix, then serves them on port 8888.
+# container's pages under its URL prefix, then serves them on port 8888. It writes
+# only to /tmp, so it runs as any uid and with a read-only root filesystem.
 set -eu
 
 refuse() {
@@ -28,7 +29,7 @@ case $base/$id in
 esac
 path=$(httpd -d "$base/containers/$id")
 case $path in *..*) refuse "unsafe URL '$path'" ;; esac
-dir=/www$path
+dir=/tmp/www$path
 
 # The names at the top of /workspace go to page.awk as arguments, so any name
 # (even one holding a newline) arrives whole. Unmatched patterns stay as they
@@ -60,4 +61,4 @@ unset APP_LICENSE
 
 # PID 1 is Docker's init, which passes SIGTERM on to httpd: it exits at once.
 # -vv logs every request ("url:..."), so tests can tell what reached the app.
-exec httpd -f -vv -p 8888 -h /www -c /opt/demo/httpd.conf
+exec httpd -f -vv -p 8888 -h /tmp/www -c /opt/demo/httpd.conf

@@ -3,8 +3,9 @@
 #
 #   check_url_prefix     refuses unsafe JPY_BASE_USER_URL / URL_ID values, exports
 #                        APP_URL_PREFIX=$JPY_BASE_USER_URL/containers/$URL_ID/
-#   become_user CMD...   runs CMD as the unix user $USER, who owns /workspace (their
-#                        home when it is mounted), with no capabilities left
+#   become_user CMD...   runs CMD as the unix user $USER with uid $APP_UID, who owns
+#                        /workspace (their home when it is mounted), with no
+#                        capabilities left
 #
 # The entrypoint sets APP_NAME (for messages) before sourcing it.
 
@@ -32,13 +33,14 @@ check_url_prefix() {
     export APP_URL_PREFIX=$base/containers/$id/
 }
 
-# The service makes the workspace 0700 for its own uid, so the app's user gets that
-# uid. A service running as root owns it as root: the app must not run as root, so
-# its user gets uid 1000 and is handed the workspace (only what is not its own yet:
-# a second start walks the tree and changes nothing). Started without root (docker
-# run --user), the app just runs as it is.
+# The app's user gets the uid the service chose for this user, $APP_UID (unique
+# per user, never a fixed account), which owns /workspace: the service hands the
+# workspace over before the start. A workspace owned by another uid (an older
+# service's) wins, so its files stay the user's. Without either (the image run by
+# hand) the user gets uid 1000. Started without root (docker run --user), the app
+# just runs as it is.
 become_user() {
-    local name=${USER:-user} uid=1000 gid=1000 home entry
+    local name=${USER:-user} uid=1000 gid home entry
     if [[ ! $name =~ ^[a-z_][a-z0-9_-]{0,31}$ ]]; then
         refuse "USER '$name' is not a unix user name"
     fi
@@ -46,16 +48,17 @@ become_user() {
         export HOME=${HOME:-/tmp}
         exec "$@"
     fi
+    if [[ -n ${APP_UID:-} ]]; then
+        [[ $APP_UID =~ ^[1-9][0-9]{0,9}$ ]] || refuse "APP_UID '$APP_UID' is not a uid"
+        uid=$APP_UID
+    fi
+    gid=$uid
     home=/home/$name
     if [[ -d /workspace ]]; then
         home=/workspace
-        uid=$(stat -c %u /workspace)
-        gid=$(stat -c %g /workspace)
-        if ((uid == 0)); then
-            uid=1000 gid=1000
-            # -xdev: not into other mounts; -h: a link itself, never what it points to.
-            find /workspace -xdev \( ! -uid "$uid" -o ! -gid "$gid" \) \
-                -exec chown -h "$uid:$gid" {} +
+        if (($(stat -c %u /workspace) != 0)); then
+            uid=$(stat -c %u /workspace)
+            gid=$(stat -c %g /workspace)
         fi
         ((gid != 0)) || gid=$uid
     fi

@@ -125,8 +125,10 @@ class DockerClient(LoggingConfigurable):
         labels: dict[str, str],
         port: int,
         host_config: dict[str, Any],
+        user: str | None = None,
     ) -> str:
-        """Create (not start) a container; returns its id."""
+        """Create (not start) a container; returns its id. ``user`` (``uid:gid``)
+        overrides the image's user."""
 
         def create(api: docker.APIClient) -> str:
             config = api.create_host_config(
@@ -140,6 +142,7 @@ class DockerClient(LoggingConfigurable):
                     labels=labels,
                     ports=[port],
                     host_config=config,
+                    user=user,
                     detach=True,
                     # Never copy the engine host's proxy settings into a user's container.
                     use_config_proxy=False,

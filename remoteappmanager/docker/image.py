@@ -36,7 +36,9 @@ READY_PATH = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+/?)*")
 BROWSER_HOST = "browser"
 HOST_HEADER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?")
 # Variables the service sets itself: no label may claim them.
-PROTECTED_ENV = frozenset({"JPY_USER", "JPY_BASE_USER_URL", "USER", "URL_ID", "APP_LICENSE"})
+PROTECTED_ENV = frozenset(
+    {"JPY_USER", "JPY_BASE_USER_URL", "USER", "URL_ID", "APP_LICENSE", "APP_UID", "APP_GID"}
+)
 
 
 def env_name(key: str) -> str:
@@ -92,6 +94,8 @@ class ImageInfo:
     # The Linux capabilities it needs (label ``capabilities``, e.g. "CHOWN,SETUID"),
     # in Docker's spelling, without CAP_; every other one is dropped.
     capabilities: frozenset[str] = frozenset()
+    # It runs with its root filesystem read-only (label ``read-only-root=true``).
+    read_only_root: bool = False
 
     @classmethod
     def missing(cls, name: str) -> ImageInfo:
@@ -123,6 +127,7 @@ class ImageInfo:
             ),
             serving=Serving.from_labels(labels),
             capabilities=capability_names(labels.get(LABEL_PREFIX + "capabilities", "")),
+            read_only_root=labels.get(LABEL_PREFIX + "read-only-root", "").lower() == "true",
         )
 
     def with_overrides(self, display_name: str | None, description: str | None) -> ImageInfo:

@@ -12,7 +12,7 @@ from tornado import web
 from tornado.http1connection import HTTP1Connection
 from tornado.httputil import HTTPServerRequest
 
-from ..errors import RemoteAppError, RequestError
+from ..errors import LoginTooOld, RemoteAppError, RequestError
 from ..services.audit import Requester
 from ..services.containers import ContainerService
 from .security_headers import set_security_headers
@@ -74,6 +74,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
                 model, self.someone_else = None, True
         self._hub_auth_user_cache = model
         self.current_user = model
+        if model is not None and model.get("session_id") and model["name"] == self.owner:
+            self.settings["login_sessions"].seen(model["session_id"])
         self.check_origin_of_write()
 
     def check_origin_of_write(self) -> None:
@@ -191,7 +193,10 @@ class APIHandler(BaseHandler):
             message = HTTPStatus(status_code).phrase
         else:
             message = "the service failed; the administrator can find the details in its log"
-        self.finish(json.dumps({"error": {"code": status_code, "message": message}}))
+        body: dict[str, Any] = {"code": status_code, "message": message}
+        if isinstance(error, LoginTooOld):
+            body["login_again"] = error.login_again
+        self.finish(json.dumps({"error": body}))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, RemoteAppError):

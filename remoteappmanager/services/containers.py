@@ -24,7 +24,18 @@ from urllib.parse import urlsplit
 
 import docker.errors
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
-from traitlets import Bool, Float, Instance, Int, List, TraitError, Unicode, default, validate
+from traitlets import (
+    Bool,
+    CaselessStrEnum,
+    Float,
+    Instance,
+    Int,
+    List,
+    TraitError,
+    Unicode,
+    default,
+    validate,
+)
 from traitlets.config import LoggingConfigurable
 
 from ..db import Accounting, Database
@@ -62,6 +73,7 @@ class Grant:
     """What a start needs from the database, read in one short transaction."""
 
     user: str
+    user_id: int  # the user's row: what their apps' uid derives from
     mapping_id: str
     image: str
     display_name: str | None
@@ -72,6 +84,7 @@ class Grant:
     def from_model(cls, user: str, grant: Accounting) -> Grant:
         return cls(
             user=user,
+            user_id=grant.user.id,
             mapping_id=grant.mapping_id,
             image=grant.application.image,
             display_name=grant.application.display_name,
@@ -192,6 +205,32 @@ class ContainerService(LoggingConfigurable):
         (``10G``; empty: none). Docker applies it only with some storage drivers
         (overlay2 over xfs mounted with ``pquota``, btrfs, zfs); with another one a
         start fails, saying so. Without it, a container may fill the engine's disk.""",
+    ).tag(config=True)
+
+    app_uid_base = Int(
+        100000,
+        min=1000,
+        help="""A user's apps run as the unix uid (and gid) this plus the user's id in the
+        app database: no two users share one, and none is a fixed account such as
+        1000. Keep the range clear of the host's own accounts. A service running as
+        root hands each user's workspace to that uid at start; a service running as
+        another user (a system user's service, the hub image's) gives its apps its own
+        uid, which owns the workspace already.""",
+    ).tag(config=True)
+
+    read_only_root = CaselessStrEnum(
+        ["off", "labelled", "all"],
+        default_value="labelled",
+        help="""Which containers get a read-only root filesystem, with a tmpfs at /tmp
+        (tmp_size): 'labelled', those whose image says it works so (label
+        ``read-only-root=true``, as the demo images do); 'all', every one (an image
+        whose start writes to its root, as the Debian images of images/ add their user
+        to /etc/passwd, then fails to start); 'off', none.""",
+    ).tag(config=True)
+
+    tmp_size = Unicode(
+        "256m",
+        help="Size of the tmpfs at /tmp of a container with a read-only root (Docker syntax).",
     ).tag(config=True)
 
     allowed_capabilities = List(
@@ -460,9 +499,11 @@ class ContainerService(LoggingConfigurable):
         }
         if grant.policy.app_license:
             environment["APP_LICENSE"] = grant.policy.app_license
+        uid = self.app_uid(grant)
+        environment["APP_UID"] = environment["APP_GID"] = str(uid)
         if grant.policy.allow_home:
             await self._check_workspace_size(user)
-        mounts = self._mounts(user, grant.policy)
+        mounts = await self._mounts(user, grant.policy, uid)
         labels = {
             USER_LABEL: user,
             MAPPING_ID_LABEL: mapping_id,
@@ -477,7 +518,7 @@ class ContainerService(LoggingConfigurable):
         for leftover in existing:
             await self.docker.remove_container(leftover.id)
 
-        container_id = await self._create(grant, image, environment, labels, mounts)
+        container_id = await self._create(grant, image, environment, labels, mounts, uid)
         try:
             await self.docker.start_container(container_id)
             container = await self._describe(url_id)
@@ -612,11 +653,19 @@ class ContainerService(LoggingConfigurable):
                 f"({human_size(limit)}): delete files there before starting an application"
             )
 
-    def _mounts(self, user: str, policy: GrantPolicy) -> list[dict[str, Any]]:
+    def app_uid(self, grant: Grant) -> int:
+        """The uid (and gid) the grant's app runs as, and its workspace's owner."""
+        if os.geteuid() != 0:
+            return os.geteuid()
+        return self.app_uid_base + grant.user_id
+
+    async def _mounts(self, user: str, policy: GrantPolicy, uid: int) -> list[dict[str, Any]]:
         mounts = []
         if policy.allow_home:
             workspace = self.workspace_of(user)
             workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if os.geteuid() == 0 and not self.home_is_workspace:
+                await asyncio.to_thread(hand_over, workspace, uid)
             mounts.append(_bind(str(workspace), WORKSPACE_TARGET, read_only=False))
         if policy.volume:
             try:
@@ -648,6 +697,11 @@ class ContainerService(LoggingConfigurable):
             )
         return sorted(image.capabilities)
 
+    def _read_only_root(self, image: ImageInfo) -> bool:
+        return self.read_only_root == "all" or (
+            self.read_only_root == "labelled" and image.read_only_root
+        )
+
     def _host_config(self, mounts: list[dict[str, Any]], image: ImageInfo) -> dict[str, Any]:
         config: dict[str, Any] = {
             "cap_drop": ["ALL"],
@@ -667,6 +721,9 @@ class ContainerService(LoggingConfigurable):
             config["nano_cpus"] = round(self.cpu_limit * 1e9)
         if self.root_size:
             config["storage_opt"] = {"size": self.root_size}
+        if self._read_only_root(image):
+            config["read_only"] = True
+            config["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={self.tmp_size}"}
         if self.network:
             config["network_mode"] = self.network
         return config
@@ -678,6 +735,7 @@ class ContainerService(LoggingConfigurable):
         environment: dict[str, str],
         labels: dict[str, str],
         mounts: list[dict[str, Any]],
+        uid: int,
     ) -> str:
         # One name per grant: the engine itself refuses a second container, even
         # one started by another process.
@@ -693,6 +751,9 @@ class ContainerService(LoggingConfigurable):
                 labels=labels,
                 port=image.serving.port or self.container_port,
                 host_config=self._host_config(mounts, image),
+                # An image that cannot change user (no SETUID) starts as the app's
+                # user; one that can starts as its own and becomes $APP_UID itself.
+                user=None if "SETUID" in image.capabilities else f"{uid}:{uid}",
             )
         )
         try:
@@ -831,6 +892,24 @@ class ContainerService(LoggingConfigurable):
         await self.docker.stop_container(container.id, self.stop_grace)
         await self.docker.remove_container(container.id)
         self.log.info("stopped %s of %s", container.url_id, container.user)
+
+
+def hand_over(workspace: Path, uid: int) -> None:
+    """Make ``uid`` the owner of the workspace and of what is in it, once: a workspace
+    it owns already is left as it is. Links are changed themselves, never what they
+    point to, and other filesystems mounted inside are left alone."""
+    if workspace.stat().st_uid == uid:
+        return
+    device = workspace.stat().st_dev
+    for directory, subdirectories, files in os.walk(workspace):
+        subdirectories[:] = [
+            name
+            for name in subdirectories
+            if os.lstat(os.path.join(directory, name)).st_dev == device
+        ]
+        for name in (*subdirectories, *files):
+            os.lchown(os.path.join(directory, name), uid, uid)
+    os.chown(workspace, uid, uid)  # last: an interrupted hand-over is done again
 
 
 def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:

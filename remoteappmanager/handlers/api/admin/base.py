@@ -5,7 +5,7 @@ from __future__ import annotations
 from tornado import web
 
 from ....db import Database
-from ....errors import InvalidInput
+from ....errors import InvalidInput, LoginTooOld
 from ....services.administration import Administration
 from ...base import APIHandler
 
@@ -20,6 +20,22 @@ class AdminHandler(APIHandler):
         self.require_owner()
         if not self.is_admin:
             raise web.HTTPError(403, "this is for administrators only")
+        self.require_recent_login()
+
+    def require_recent_login(self) -> None:
+        """A change asked from a browser needs a login within the site's window, so
+        that a page left open, or an app's page in it, has less time to make one.
+        Tokens (remoteapprest) are not browser sessions: they are exempt."""
+        window: int = self.settings["admin_login_max_age"]
+        session_id = (self.current_user or {}).get("session_id")
+        if self.request.method in ("GET", "HEAD", "OPTIONS") or not window or not session_id:
+            return
+        if self.settings["login_sessions"].age(session_id) > window:
+            raise LoginTooOld(
+                f"changing the site from a browser needs a login within the last "
+                f"{duration(window)}: log in again, then retry",
+                login_again=f"{self.settings['base_url']}logout",
+            )
 
     @property
     def database(self) -> Database:
@@ -45,6 +61,12 @@ class AdminHandler(APIHandler):
         if value is None:
             return default
         return whole_number(value, f"{name} must be a whole number, not {value!r}")
+
+
+def duration(seconds: int) -> str:
+    if seconds % 60 or seconds < 120:
+        return f"{seconds} seconds" if seconds != 1 else "second"
+    return f"{seconds // 60} minutes"
 
 
 def whole_number(text: str, error: str) -> int:
