@@ -43,6 +43,27 @@ describe("the admin pages", () => {
     expect([link.text(), link.attributes("href")]).toEqual(["Log in again", "/user/alice/logout"]);
   });
 
+  it("say in the audit log how each change was asked for", async () => {
+    const entry = {
+      id: 1,
+      at: "2026-12-04T10:00:00+00:00",
+      actor: "admin",
+      action: "user.create",
+      target: "carol",
+      details: {},
+      via: "browser session",
+      credential_id: "abc",
+      client: "127.0.0.1",
+      user_agent: "<b>Mozilla/5.0</b>",
+    };
+    const api = fakeApi({ "GET admin/audit": page([entry, { ...entry, id: 2, via: "command line", client: null, user_agent: null }]) });
+    const { wrapper } = mountWith(AdminView, { api, config: ADMIN, props: { section: "audit" } });
+    await flushPromises();
+    const how = wrapper.findAll('[data-testid="audit-how"]').map((cell) => cell.text().replace(/\s+/g, " "));
+    expect(how).toEqual(["browser session, 127.0.0.1<b>Mozilla/5.0</b>", "command line"]);
+    expect(wrapper.find('[data-testid="audit-how"] b').exists()).toBe(false); // text, never HTML
+  });
+
   it("show the overview's numbers to an administrator", async () => {
     const stats = { users: 3, active_users: 1, applications: 2, grants: 4, running_containers: 1, starts_last_day: 7 };
     const api = fakeApi({ "GET admin/stats": stats, "GET admin/audit": page([]) });
