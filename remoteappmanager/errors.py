@@ -14,6 +14,7 @@ RemoteAppError
 ├── AlreadyExists           409, exit 4: creating what exists already
 ├── OverQuota               409, exit 4: the user's workspace holds more than the site allows
 ├── StartFailed             502, exit 7: an app did not come up (its container is removed)
+├── EngineRefused           400: the Docker engine refused a request (its 4xx answer)
 └── Unavailable             503: a service we depend on cannot answer
     ├── DatabaseUnavailable      exit 5: locked, unreachable, not initialised
     │   └── SchemaMismatch       exit 5: the database needs `remoteappdb db upgrade`
@@ -84,6 +85,20 @@ class OverQuota(RemoteAppError):
 class StartFailed(RemoteAppError):
     status = 502
     exit_code = 7
+
+
+class EngineRefused(RemoteAppError):
+    """The Docker engine answered a request with a 4xx: a request it will not do, not
+    an outage. ``engine_status`` is its HTTP status; docker/client.py maps the ones
+    it expects (no such container, a conflict) and lets the others through as this."""
+
+    status = 400
+    exit_code = 2
+
+    def __init__(self, explanation: str, engine_status: int, log_message: str) -> None:
+        super().__init__(f"the Docker engine refused: {explanation}", log_message)
+        self.explanation = explanation
+        self.engine_status = engine_status
 
 
 class Unavailable(RemoteAppError):

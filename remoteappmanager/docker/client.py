@@ -11,7 +11,6 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from typing import Any, TypeVar
 
 import docker
@@ -21,7 +20,14 @@ from docker.utils import kwargs_from_env
 from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from ..errors import DockerUnavailable, InvalidInput, StartFailed, UnsafeNetwork
+from ..errors import (
+    AlreadyExists,
+    DockerUnavailable,
+    EngineRefused,
+    InvalidInput,
+    StartFailed,
+    UnsafeNetwork,
+)
 
 T = TypeVar("T")
 
@@ -94,7 +100,9 @@ class DockerClient(LoggingConfigurable):
                 and exc.status_code
                 and exc.status_code < 500
             ):
-                raise
+                raise EngineRefused(
+                    str(exc.explanation or exc), exc.status_code, str(exc)
+                ) from None
             raise DockerUnavailable(
                 f"the Docker engine at {self.display_host} does not answer", str(exc)
             ) from None
@@ -103,11 +111,13 @@ class DockerClient(LoggingConfigurable):
         """The engine's description of a local image, None if there is no such image."""
         try:
             result: dict[str, Any] = await self._call(docker.APIClient.inspect_image, image)
-        except docker.errors.NotFound:
-            return None
-        except docker.errors.APIError as exc:
-            if exc.status_code == 400:  # not an image name the engine understands
-                raise InvalidInput(f"{image!r} is not a Docker image name", str(exc)) from None
+        except EngineRefused as refused:
+            if refused.engine_status == 404:
+                return None
+            if refused.engine_status == 400:  # not an image name the engine understands
+                raise InvalidInput(
+                    f"{image!r} is not a Docker image name", refused.log_message
+                ) from None
             raise
         return result
 
@@ -128,7 +138,8 @@ class DockerClient(LoggingConfigurable):
         user: str | None = None,
     ) -> str:
         """Create (not start) a container; returns its id. ``user`` (``uid:gid``)
-        overrides the image's user."""
+        overrides the image's user. A container of that name already is AlreadyExists;
+        a request the engine refuses, InvalidInput."""
 
         def create(api: docker.APIClient) -> str:
             config = api.create_host_config(
@@ -158,7 +169,15 @@ class DockerClient(LoggingConfigurable):
                 raise
             return str(created["Id"])
 
-        return await self._call(create)
+        try:
+            return await self._call(create)
+        except EngineRefused as refused:
+            if refused.engine_status == 409:
+                raise AlreadyExists("this application is being started already") from None
+            raise InvalidInput(
+                f"the Docker engine refused to create the container: {refused.explanation}",
+                refused.log_message,
+            ) from None
 
     async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
         """A bridge network on which containers cannot reach each other (inter-container
@@ -176,22 +195,29 @@ class DockerClient(LoggingConfigurable):
                         " it anew without, or name another in c.ContainerService.network"
                     )
                 return
-            try:
-                api.create_network(
-                    name,
-                    driver="bridge",
-                    options={"com.docker.network.bridge.enable_icc": "false"},
-                    labels=labels,
-                    check_duplicate=True,
-                )
-            except docker.errors.APIError as exc:
-                if exc.status_code != 409:  # made by another service meanwhile
-                    raise
+            api.create_network(
+                name,
+                driver="bridge",
+                options={"com.docker.network.bridge.enable_icc": "false"},
+                labels=labels,
+                check_duplicate=True,
+            )
 
-        await self._call(ensure)
+        try:
+            await self._call(ensure)
+        except EngineRefused as refused:
+            if refused.engine_status != 409:  # 409: made by another service meanwhile
+                raise
 
     async def start_container(self, container_id: str) -> None:
-        await self._call(docker.APIClient.start, container_id)
+        """Start a created container; one the engine cannot start is StartFailed."""
+        try:
+            await self._call(docker.APIClient.start, container_id)
+        except EngineRefused as refused:
+            raise StartFailed(
+                f"the Docker engine could not start the container: {refused.explanation}",
+                refused.log_message,
+            ) from None
 
     async def inspect_container(self, container_id: str) -> dict[str, Any] | None:
         """The engine's description of a container, None if it is gone."""
@@ -199,24 +225,27 @@ class DockerClient(LoggingConfigurable):
             result: dict[str, Any] = await self._call(
                 docker.APIClient.inspect_container, container_id
             )
-        except docker.errors.NotFound:
-            return None
+        except EngineRefused as refused:
+            if refused.engine_status == 404:
+                return None
+            raise
         return result
 
     async def stop_container(self, container_id: str, grace: float) -> None:
         """SIGTERM, then SIGKILL after ``grace`` seconds; a gone container is fine."""
-        with suppress(docker.errors.NotFound):
+        try:
             await self._call(docker.APIClient.stop, container_id, timeout=math.ceil(grace))
+        except EngineRefused as refused:
+            if refused.engine_status != 404:
+                raise
 
     async def remove_container(self, container_id: str) -> None:
         """Remove the container (killing it if it runs); a gone container is fine."""
         try:
             await self._call(docker.APIClient.remove_container, container_id, force=True, v=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            # Removal already under way (e.g. two stops at once) is as good as done.
-            if exc.status_code != 409:
+        except EngineRefused as refused:
+            # Gone, or its removal under way (two stops at once): as good as done.
+            if refused.engine_status not in (404, 409):
                 raise
 
     async def list_containers(self, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -230,8 +259,10 @@ class DockerClient(LoggingConfigurable):
     async def container_logs(self, container_id: str, tail: int = 50) -> str:
         try:
             logs: bytes = await self._call(docker.APIClient.logs, container_id, tail=tail)
-        except docker.errors.NotFound:
-            return ""
+        except EngineRefused as refused:
+            if refused.engine_status == 404:
+                return ""
+            raise
         return logs.decode(errors="replace")
 
     def watch_events(

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import docker.errors
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from traitlets import (
     Bool,
@@ -525,10 +524,6 @@ class ContainerService(LoggingConfigurable):
             await self._wait_until_ready(container)
         except BaseException as failure:
             logs = await self._discard(container_id)
-            if isinstance(failure, docker.errors.APIError):
-                raise StartFailed(
-                    f"{image.title} could not start", f"{failure}; logs:\n{logs}"
-                ) from None
             if isinstance(failure, StartFailed):
                 self.log.warning("%s; logs of %s:\n%s", failure.log_message, container_id, logs)
             raise
@@ -763,13 +758,6 @@ class ContainerService(LoggingConfigurable):
             with suppress(Exception):
                 await self._discard(await creating)
             raise
-        except docker.errors.APIError as exc:
-            if exc.status_code == 409:
-                raise AlreadyExists("this application is being started already") from None
-            raise InvalidInput(
-                f"the Docker engine refused to create the container: {exc.explanation}",
-                str(exc),
-            ) from None
 
     async def _describe(self, url_id: str) -> Container:
         container = await self.find(url_id)
