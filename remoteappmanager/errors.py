@@ -1,5 +1,7 @@
 """The errors of remoteappmanager, one tree for the whole package.
 
+The exit codes are those of cli/exit_codes.py, one table for both command lines.
+
 Each error keeps the message meant for the person who asked (``message``: an HTTP
 client, a command line user) apart from details meant for the log only
 (``log_message``). Handlers and the command line show ``message`` and never the
@@ -8,7 +10,7 @@ exception's traceback.
 RemoteAppError
 ├── InvalidInput            400, exit 2: a bad name, volume, policy or configurable
 ├── RequestError            4xx: an HTTP request that is malformed (413, 415)
-├── NotAllowed              403: the site's settings refuse it (a grant's volume, a capability)
+├── NotAllowed              403, exit 8: the site's settings refuse it (a volume, a capability)
 │   └── LoginTooOld              a change from a browser whose login is not recent
 ├── NotFound                404, exit 3: unknown user, application, grant or container
 ├── AlreadyExists           409, exit 4: creating what exists already

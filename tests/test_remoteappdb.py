@@ -9,6 +9,7 @@ import pwd
 import sqlite3
 import subprocess
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,9 @@ def test_users_apps_and_grants_from_the_command_line(
     assert [(a["image"], a["display_name"], a["grants"]) for a in apps] == [
         ("simphony/paraview", "ParaView", 1)
     ]
+    # Times say they are UTC, as the REST API and remoteapprest write them.
+    for moment in (alice["created_at"], alice["grants"][0]["created_at"], apps[0]["created_at"]):
+        assert datetime.fromisoformat(moment).utcoffset() == timedelta(0), moment
 
     # Revoke needs the policy of the grant (or --revoke-all).
     refused(run("app", "revoke", "simphony/paraview", "alice"), 3, "with this policy")
@@ -335,9 +339,11 @@ def test_app_create_says_when_the_docker_engine_does_not_answer(
 
 
 def test_the_documentation_lists_every_command_and_exit_code() -> None:
-    from remoteappmanager.cli.remoteappdb import EXIT_CODES
+    from remoteappmanager.cli.exit_codes import EXIT_CODES
 
-    page = (Path(__file__).parents[1] / "doc" / "reference" / "remoteappdb.md").read_text()
+    reference = Path(__file__).parents[1] / "doc" / "reference"
+    page = (reference / "remoteappdb.md").read_text()
+    codes = (reference / "exit-codes.md").read_text()
     help_text = subprocess.run(
         [REMOTEAPPDB, "--help"], capture_output=True, text=True, timeout=60
     ).stdout
@@ -351,7 +357,8 @@ def test_the_documentation_lists_every_command_and_exit_code() -> None:
             assert f"`{group} {command}" in page, f"{group} {command}"
     for line in EXIT_CODES.splitlines()[1:]:
         code, meaning = line.split(maxsplit=1)
-        assert f"| {code} | {meaning} |" in page, line
+        assert f"| {code} | {meaning} |" in codes, line
+    assert "exit-codes.md" in page and "exit codes:\n" in help_text
 
 
 @pytest.mark.docker

@@ -26,7 +26,8 @@ from typing import Any
 
 import pytest
 
-from remoteappmanager.cli.remoteapprest import format_table, load_settings
+from remoteappmanager.cli.output import format_table
+from remoteappmanager.cli.remoteapprest import load_settings
 from remoteappmanager.db import Database
 from remoteappmanager.errors import InvalidInput
 from remoteappmanager.services.catalogue import Catalogue
@@ -174,7 +175,7 @@ def test_the_environment_beats_the_config_file_and_an_option_beats_both(
 def test_help_documents_the_configuration_and_the_exit_codes(run: Run) -> None:
     usage = ok(run("--help"))
     assert "$JUPYTERHUB_API_TOKEN" in usage and "chmod 600" in usage
-    assert "6  the token was refused (HTTP 401, 403), or you are not an administrator" in usage
+    assert "8  refused: the token (HTTP 401, 403), not an administrator" in usage
     assert "--insecure" in usage
     start = ok(run("app", "start", "--help"))
     assert "--resolution WxH" in start and "--json" in start and "exit codes:" in start
@@ -197,7 +198,7 @@ ADMIN_COMMANDS = [
 def test_help_documents_every_command_and_which_are_for_administrators(run: Run) -> None:
     usage = ok(run("--help"))
     assert "{app,user,grant,container,stats,audit}" in usage
-    assert "administration:" in usage and "anyone else is refused (exit 6)" in usage
+    assert "administration:" in usage and "anyone else is refused (exit 8)" in usage
     for group, names in COMMANDS.items():
         described = ok(run(group, "--help"))
         assert f"{{{','.join(names)}}}" in described, described
@@ -340,7 +341,7 @@ def test_the_token_never_follows_a_redirect_to_another_site(run: Run, stub: Stub
 def test_a_redirect_to_the_login_page_means_the_token_was_refused(run: Run, stub: Stub) -> None:
     stub.answer = (302, {"Location": "/hub/login?next=%2Fhub%2Fuser%2Falice%2F"}, b"")
     result = run("--url", stub.url, "--user", "alice", "--token", "t", "app", "available")
-    refused(result, 6, "did not accept the token")
+    refused(result, 8, "did not accept the token")
 
 
 def test_an_answer_that_is_not_json_points_at_the_url(run: Run, stub: Stub) -> None:
@@ -544,14 +545,14 @@ class TestAgainstASite:
             "this grant does not allow startup data",
         )
         wrong = {**alice, "JUPYTERHUB_API_TOKEN": "wrong"}
-        refused(run("app", "available", env=wrong), 6, "the Hub at")
-        refused(run("--user", "alice", "app", "start", webapp, env=wrong), 6, "alice's service")
+        refused(run("app", "available", env=wrong), 8, "the Hub at")
+        refused(run("--user", "alice", "app", "start", webapp, env=wrong), 8, "alice's service")
         bobs = {**alice, "JUPYTERHUB_API_TOKEN": site.hub.api_token("bob")}
-        refused(run("--user", "alice", "app", "running", env=bobs), 6, "refused the token")
+        refused(run("--user", "alice", "app", "running", env=bobs), 8, "refused the token")
         # bob's own server is not running: the Hub says so to a read, refuses a write.
         refused(run("app", "running", env=bobs), 5, "server no longer running")
         bobs_app = site.mapping_ids["bob"]
-        refused(run("app", "start", bobs_app, env=bobs), 6, "or bob's server is not running")
+        refused(run("app", "start", bobs_app, env=bobs), 8, "or bob's server is not running")
         assert json.loads(ok(run("app", "running", "--json", env=alice))) == []
 
     def test_startup_data_reaches_the_app(self, site: Site, run: Run) -> None:
@@ -583,11 +584,11 @@ class TestAgainstASite:
         token = alice["JUPYTERHUB_API_TOKEN"]
         config = config_file(tmp_path / "rest.json", url=site.hub.url, user="alice", token="bad")
         command = ("--config", str(config), "app", "available")
-        refused(run(*command), 6, "alice's service refused the token")
+        refused(run(*command), 8, "alice's service refused the token")
         assert site.mapping_ids["alice"] in ok(run(*command, env={"JUPYTERHUB_API_TOKEN": token}))
         refused(
             run("--token", "bad", *command, env={"JUPYTERHUB_API_TOKEN": token}),
-            6,
+            8,
             "refused the token",
         )
         config_file(config, url=site.hub.url, user="alice", token=token)
@@ -807,14 +808,14 @@ class TestAdminCommands:
         ]:
             refused(
                 run(*command, env=alice),
-                6,
+                8,
                 "alice is not an administrator of the site: this command is for "
                 "administrators only",
             )
         assert self.audit_total(admin) == before
         # A token that is not valid is the token's fault, administrator or not.
         wrong = {**admin.env, "JUPYTERHUB_API_TOKEN": "wrong"}
-        refused(run("--user", "admin", "stats", env=wrong), 6, "admin's service refused the token")
+        refused(run("--user", "admin", "stats", env=wrong), 8, "admin's service refused the token")
         # olga is an administrator by her group.
         assert int(field(ok(run("stats", env=script_env(site, "olga"))), "users")) >= 2
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import pwd
 import sys
@@ -18,24 +17,17 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from ..db import Accounting, Application, Database, User
 from ..db.database import DB_URL_ENV, SCHEMA_REVISION
+from ..db.models import utc_iso
 from ..errors import InvalidInput, NotFound, RemoteAppError
 from ..services.catalogue import Catalogue
 from ..services.policy import GrantPolicy, Volume
+from .exit_codes import EXIT_CODES
+from .output import plural, print_json, print_table, said
 from .policy_options import POLICY_OPTIONS, add_policy_options
 
 if TYPE_CHECKING:
     from ..services.administration import Administration
 
-EXIT_CODES = """\
-exit codes:
-  0  done
-  1  unexpected failure (a bug: please report it)
-  2  bad command line or invalid value (name, volume, licence)
-  3  no such user, application or grant
-  4  it exists already
-  5  the database is missing, locked, unreachable or needs `remoteappdb db upgrade`
-  6  the Docker engine does not answer
-"""
 
 Command = Callable[[argparse.Namespace, Database], int | None]
 CONFIG_ENV = "REMOTEAPPMANAGER_CONFIG"  # the services' file, as the Hub's config names it
@@ -198,10 +190,6 @@ def site_config(path: str | None) -> Config:
         raise InvalidInput(f"cannot read the configuration file {str(file)!r}: {error}") from None
 
 
-def said(stopped: int) -> str:
-    return f"; stopped {plural(stopped, 'running application')}" if stopped else ""
-
-
 def policy_from_args(args: argparse.Namespace) -> GrantPolicy:
     return GrantPolicy(
         allow_home=args.allow_home,
@@ -213,10 +201,6 @@ def policy_from_args(args: argparse.Namespace) -> GrantPolicy:
 
 
 # -- output --
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def describe_policy(grant: Accounting) -> str:
@@ -242,12 +226,12 @@ def grant_to_json(grant: Accounting) -> dict[str, Any]:
         "mapping_id": grant.mapping_id,
         "image": grant.application.image,
         "policy": GrantPolicy.from_model(grant.policy).to_json(),
-        "created_at": grant.created_at.isoformat(),
+        "created_at": utc_iso(grant.created_at),
     }
 
 
 def user_to_json(user: User, with_grants: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": user.name, "created_at": user.created_at.isoformat()}
+    result: dict[str, Any] = {"name": user.name, "created_at": utc_iso(user.created_at)}
     if with_grants:
         result["grants"] = [grant_to_json(grant) for grant in user.grants]
     return result
@@ -259,21 +243,8 @@ def application_to_json(application: Application) -> dict[str, Any]:
         "display_name": application.display_name,
         "description": application.description,
         "grants": len(application.grants),
-        "created_at": application.created_at.isoformat(),
+        "created_at": utc_iso(application.created_at),
     }
-
-
-def print_json(value: object) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    print()
-
-
-def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    for row in (header, *rows):
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
 
 
 # -- the parser --

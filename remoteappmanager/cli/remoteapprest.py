@@ -20,27 +20,32 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from ..errors import InvalidInput, RemoteAppError
 from ..naming import url_path_name
+from .exit_codes import (
+    CONFLICT,
+    EXIT_CODES,
+    INVALID,
+    NOT_FOUND,
+    REFUSED,
+    START_FAILED,
+    UNAVAILABLE,
+    UNEXPECTED,
+)
+from .output import (
+    format_fields,
+    format_table,
+    plural,
+    print_json,
+    said,
+    when,
+    yes_or_no,
+)
 from .policy_options import add_policy_options
-
-EXIT_CODES = """\
-exit codes:
-  0  done
-  1  unexpected failure, or the Hub cannot be reached
-  2  bad command line, configuration or value (HTTP 400 and other 4xx)
-  3  no such user, application, grant or container (HTTP 404)
-  4  conflict: it exists already, the application runs with other settings (stop
-     it first), or it is being started elsewhere; try again (HTTP 409)
-  5  the service or what it depends on is unavailable, or not running (HTTP 503, 424)
-  6  the token was refused (HTTP 401, 403), or you are not an administrator
-  7  the application did not come up (HTTP 502)
-"""
 
 ADMINISTRATION = """\
 administration:
@@ -48,7 +53,7 @@ administration:
   show, create, update and remove - call the admin API of your own service, so your
   server must be running. They are for the site's administrators: the Hub's admins,
   and the members of the groups the service takes for administrators. The service
-  checks; anyone else is refused (exit 6).
+  checks; anyone else is refused (exit 8).
 """
 
 CONFIGURATION = """\
@@ -62,8 +67,15 @@ configuration:
 
 SETTINGS_ENV = {"url": "JUPYTERHUB_URL", "user": "JUPYTERHUB_USER", "token": "JUPYTERHUB_API_TOKEN"}
 
-# Exit codes of API answers; 401 and 403 are exit 6, other 4xx exit 2, the rest exit 1.
-EXIT_BY_STATUS = {404: 3, 409: 4, 424: 5, 502: 7, 503: 5}
+# Exit codes of API answers; 401 and 403 are REFUSED, other 4xx INVALID, the rest
+# UNEXPECTED.
+EXIT_BY_STATUS = {
+    404: NOT_FOUND,
+    409: CONFLICT,
+    424: UNAVAILABLE,
+    502: START_FAILED,
+    503: UNAVAILABLE,
+}
 
 DEFAULT_TIMEOUT = 120.0  # starting an app waits until it answers
 
@@ -279,14 +291,14 @@ class RestClient:
             # If the service takes the token for the user API, the admin API refused
             # the user, not the token.
             if (
-                error.exit_code == 6
+                error.exit_code == REFUSED
                 and path.startswith(ADMIN_API)
                 and self._service_accepts_token()
             ):
                 raise RequestFailed(
                     f"{self.user} is not an administrator of the site: this command is for "
                     "administrators only",
-                    6,
+                    REFUSED,
                 ) from None
             raise
 
@@ -326,32 +338,34 @@ class RestClient:
         if 300 <= error.code < 400:
             location = urljoin(url, error.headers.get("Location", ""))
             if is_login_page(location):
-                return RequestFailed(f"the Hub at {self.url} did not accept the token", 6)
+                return RequestFailed(f"the Hub at {self.url} did not accept the token", REFUSED)
             return RequestFailed(
                 f"{url} redirects to {location}: is {self.url} the Hub's public URL?", 1
             )
         message = error_message(read_quietly(error))
         if error.code in (401, 403):
             return self._token_refused(by_service=message is not None)
-        exit_code = EXIT_BY_STATUS.get(error.code, 2 if 400 <= error.code < 500 else 1)
+        exit_code = EXIT_BY_STATUS.get(
+            error.code, INVALID if 400 <= error.code < 500 else UNEXPECTED
+        )
         return RequestFailed(message or f"HTTP {error.code} {error.reason}", exit_code)
 
     def _token_refused(self, by_service: bool) -> RequestFailed:
         # self._user, not self.user: asking the Hub who it is may be what failed.
         user = self._user
         if user is None:
-            return RequestFailed(f"the Hub at {self.url} did not accept the token", 6)
+            return RequestFailed(f"the Hub at {self.url} did not accept the token", REFUSED)
         if not by_service:  # a page of the Hub: the request never reached the service
             return RequestFailed(
                 f"the Hub refused the request: the token is not valid for {user}, or "
                 f"{user}'s server is not running (start it at {self.url}hub/home)",
-                6,
+                REFUSED,
             )
         # The service's own message is meant for browsers; the token is what failed.
         return RequestFailed(
             f"{user}'s service refused the token: it must be a valid token of {user}'s, "
             "allowed to access their server",
-            6,
+            REFUSED,
         )
 
 
@@ -792,11 +806,6 @@ def audit(args: argparse.Namespace, client: RestClient) -> None:
 # -- output --
 
 
-def print_json(value: object) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    print()
-
-
 def show(args: argparse.Namespace, answer: Any, readable: Callable[[Any], str]) -> None:
     """The API's answer: unchanged with ``--json``, else made readable."""
     if args.json:
@@ -823,51 +832,6 @@ def show_items(
             f"shown; for the next ones, give --offset {shown_to}",
             file=sys.stderr,
         )
-
-
-def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Columns aligned with two spaces; the last one is not padded."""
-    lines = [tuple(header), *(tuple(printable(cell) for cell in row) for row in rows)]
-    widths = [max(len(cell) for cell in column) for column in zip(*lines, strict=True)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )
-
-
-def format_fields(fields: Sequence[tuple[str, object]]) -> str:
-    """One ``name: value`` a line, the values aligned."""
-    width = max((len(name) for name, _ in fields), default=0) + 1
-    return "\n".join(f"{name + ':':{width}}  {printable(value)}" for name, value in fields)
-
-
-def printable(value: object) -> str:
-    """A cell on one line, with no control characters: what the API gives (an image's
-    labels, say) can move neither the table nor the terminal."""
-    return "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-        for char in str(value)
-    )
-
-
-def when(moment: str) -> str:
-    """A time of the API, to the second, in UTC."""
-    parsed = datetime.fromisoformat(moment)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
-    return parsed.strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def yes_or_no(flag: object) -> str:
-    return "yes" if flag else "no"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def said(stopped: int) -> str:
-    return f"; stopped {plural(stopped, 'running application')}" if stopped else ""
 
 
 # -- the parser --

@@ -40,6 +40,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def utc_iso(moment: datetime) -> str:
+    """A stored time in ISO 8601, saying that it is UTC (as the API and the CLIs write it)."""
+    return moment.replace(tzinfo=timezone.utc).isoformat()
+
+
 def new_mapping_id() -> str:
     """A random, unguessable id for a grant (128 bits, hex)."""
     return secrets.token_hex(16)

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from ...db.models import Accounting, Application, AuditEntry, User
+from ...db.models import Accounting, Application, AuditEntry, User, utc_iso
 from ...docker.container import Container
 from ...docker.image import ImageInfo
 from ...services.configurables import available_configurables
 from ...services.policy import GrantPolicy
-
-
-def utc_iso(moment: datetime) -> str:
-    """The database keeps naive UTC times; the API says they are UTC."""
-    return moment.replace(tzinfo=timezone.utc).isoformat()
 
 
 def container_json(container: Container) -> dict[str, Any]:
