@@ -393,9 +393,14 @@ class Forwarder(WebSocketHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """A line of text that says why (never a traceback); frameable, as the
-        dashboard shows it where the app was."""
+        dashboard shows it where the app was. The connection of a refused upgrade is
+        not for reuse: the proxy passes such a socket to its websocket path, which
+        closes it after this answer, and a client that sent its next request into it
+        would lose that request."""
         set_security_headers(self, frameable=True)
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        if self.is_upgrade:
+            self.set_header("Connection", "close")
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = HTTPStatus(status_code).phrase
         if isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
