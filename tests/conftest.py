@@ -40,7 +40,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,25 @@ def demo_images(docker_engine: Any) -> tuple[str, str]:
     return DEMO_WEBAPP, DEMO_DESKTOP
 
 
+@contextmanager
+def built_images(docker_engine: Any) -> Iterator[Callable[[Path, str, str], str]]:
+    """``build(context, dockerfile, tag)``: an image from a Dockerfile's text in the
+    folder ``context``; every image built is removed at the end."""
+    made: list[str] = []
+
+    def build(context: Path, dockerfile: str, tag: str) -> str:
+        (context / "Dockerfile").write_text(dockerfile)
+        docker_engine.images.build(path=str(context), tag=tag, rm=True)
+        made.append(tag)
+        return tag
+
+    try:
+        yield build
+    finally:
+        for tag in made:
+            docker_engine.images.remove(tag, force=True)
+
+
 @pytest.fixture(scope="session")
 def static_site_images(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
     """A static site that serves at / on port 8080 and knows nothing of prefixes, like
@@ -217,22 +236,21 @@ def static_site_images(demo_images: Any, docker_engine: Any, tmp_path_factory: A
         "mkdir -p /tmp/www && echo 'a static site' > /tmp/www/index.html && "
         "exec httpd -f -p 8080 -h /tmp/www\n"
     )
-    made = {}
-    for name, labels in {
+    labels = {
         "labelled": f"LABEL {LABEL_PREFIX}port=8080 {LABEL_PREFIX}strip-prefix=true "
         f'{LABEL_PREFIX}ui_name="Static site"\n',
         "unlabelled": f"LABEL {LABEL_PREFIX}port=8080\n",
-    }.items():
-        (context / "Dockerfile").write_text(
-            f"FROM {DEMO_WEBAPP}\nCOPY run.sh /run.sh\n{labels}"
-            'ENTRYPOINT ["/bin/busybox", "sh", "/run.sh"]\n'
-        )
-        tag = f"remoteappmanager-test/static-{name}:latest"
-        docker_engine.images.build(path=str(context), tag=tag, rm=True)
-        made[name] = tag
-    yield made
-    for tag in made.values():
-        docker_engine.images.remove(tag, force=True)
+    }
+    with built_images(docker_engine) as build:
+        yield {
+            name: build(
+                context,
+                f"FROM {DEMO_WEBAPP}\nCOPY run.sh /run.sh\n{label}"
+                'ENTRYPOINT ["/bin/busybox", "sh", "/run.sh"]\n',
+                f"remoteappmanager-test/static-{name}:latest",
+            )
+            for name, label in labels.items()
+        }
 
 
 @pytest.hookimpl(wrapper=True)

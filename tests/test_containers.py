@@ -43,7 +43,7 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import DEFAULT_ALLOWED_CAPABILITIES, ContainerService
 from remoteappmanager.services.policy import GrantPolicy, Volume
 
-from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL
+from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL, built_images
 
 pytestmark = pytest.mark.docker
 Grant = Callable[..., str]
@@ -201,22 +201,20 @@ async def test_55_the_apps_network_is_found_by_its_exact_name_and_must_keep_them
 def capability_images(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
     """The demo web app asking for capabilities: two the site allows, all it allows,
     and one it does not."""
-    made = {}
-    for name, asked in {
+    asked = {
         "allowed": "CHOWN, cap_setuid",
         "all-allowed": ",".join(sorted(DEFAULT_ALLOWED_CAPABILITIES)),
         "refused": "NET_ADMIN,CHOWN",
-    }.items():
-        context = tmp_path_factory.mktemp(f"capabilities-{name}")
-        (context / "Dockerfile").write_text(
-            f"FROM {DEMO_WEBAPP}\nLABEL {TEST_LABEL}=1 {LABEL_PREFIX}capabilities={asked!r}\n"
-        )
-        tag = f"remoteappmanager-test/capabilities-{name}:{secrets.token_hex(4)}"
-        docker_engine.images.build(path=str(context), tag=tag, rm=True)
-        made[name] = tag
-    yield made
-    for tag in made.values():
-        docker_engine.images.remove(tag, force=True)
+    }
+    with built_images(docker_engine) as build:
+        yield {
+            name: build(
+                tmp_path_factory.mktemp(f"capabilities-{name}"),
+                f"FROM {DEMO_WEBAPP}\nLABEL {TEST_LABEL}=1 {LABEL_PREFIX}capabilities={wanted!r}\n",
+                f"remoteappmanager-test/capabilities-{name}:{secrets.token_hex(4)}",
+            )
+            for name, wanted in asked.items()
+        }
 
 
 async def test_56_an_app_gets_no_capability_but_those_its_image_asks_for(
@@ -596,7 +594,6 @@ async def test_an_app_that_dies_shows_stopped_and_starts_again(
 def silent_image(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) -> Any:
     """Images that misbehave: one never answers, one exits at once, one is hostile."""
     context = tmp_path_factory.mktemp("misbehaving")
-    made = {}
     scripts = {
         "silent": "sleep 3600",
         "exits": "echo 'giving up' >&2; exit 3",
@@ -611,16 +608,16 @@ def silent_image(demo_images: Any, docker_engine: Any, tmp_path_factory: Any) ->
     }
     for name, script in scripts.items():
         (context / f"{name}.sh").write_text(script + "\n")
-        (context / "Dockerfile").write_text(
-            f"FROM {DEMO_WEBAPP}\nCOPY {name}.sh /run.sh\n"
-            'ENTRYPOINT ["/bin/busybox", "sh", "/run.sh"]\n'
-        )
-        tag = f"remoteappmanager-test/{name}:latest"
-        docker_engine.images.build(path=str(context), tag=tag, rm=True)
-        made[name] = tag
-    yield made
-    for tag in made.values():
-        docker_engine.images.remove(tag, force=True)
+    with built_images(docker_engine) as build:
+        yield {
+            name: build(
+                context,
+                f"FROM {DEMO_WEBAPP}\nCOPY {name}.sh /run.sh\n"
+                'ENTRYPOINT ["/bin/busybox", "sh", "/run.sh"]\n',
+                f"remoteappmanager-test/{name}:latest",
+            )
+            for name in scripts
+        }
 
 
 async def test_a_static_site_runs_with_strip_prefix_on_its_own_port(
