@@ -71,7 +71,7 @@ class Site:
         if user not in self.sessions:
             session = login(self.hub, user)
             page = open_server(session, self.hub, user)
-            assert page.status_code == 200, page.text
+            assert page.status_code == 200, (page.url, [r.url for r in page.history], page.text)
             self.sessions[user] = session
         return self.sessions[user]
 
