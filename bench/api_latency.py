@@ -162,7 +162,7 @@ class Service:
             process = subprocess.Popen(
                 [
                     str(SERVICE),
-                    f"--ContainerService.realm={realm}",
+                    f"--ContainerIndex.realm={realm}",
                     f"--ContainerService.workspace_root={workdir / 'workspaces'}",
                 ],
                 cwd=workdir,
@@ -214,7 +214,7 @@ class Site:
             if self.deploy:
                 service_config = self.workdir / "remoteappmanager_config.py"
                 service_config.write_text(
-                    f"c.ContainerService.realm = {self.realm!r}\n"
+                    f"c.ContainerIndex.realm = {self.realm!r}\n"
                     + ('c.ContainerService.app_origin = "http://{url_id}.{user_host}"\n'
                        if self.app_origins else "")
                 )  # fmt: skip

@@ -35,6 +35,7 @@ from remoteappmanager.docker import DockerClient
 from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.docker.image import Serving
 from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.container_index import ContainerIndex
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
@@ -151,10 +152,11 @@ async def main() -> None:
     database = Database(url=f"sqlite:///{workdir / 'bench.sqlite'}")
     database.initialise()
     realm = f"bench-{secrets.token_hex(4)}"
+    engine = DockerClient()
     service = ContainerService(
         database=database,
-        docker=DockerClient(),
-        realm=realm,
+        docker=engine,
+        index=ContainerIndex(docker=engine, realm=realm),
         workspace_root=str(workdir / "workspaces"),
     )
     # Ten users with the web app, and one user with ten apps (ten tags of one image).

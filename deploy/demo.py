@@ -39,6 +39,7 @@ from remoteappmanager.docker import DockerClient
 from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.services.administration import Administration
 from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.container_index import ContainerIndex
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
@@ -188,7 +189,9 @@ def prepare_database(path: Path, extra: dict[str, GrantPolicy]) -> None:
     else:
         step(f"making the app database {path}")
         database.initialise()
-    containers = ContainerService(database=database, docker=DockerClient(), realm=REALM)
+    docker = DockerClient()
+    index = ContainerIndex(docker=docker, realm=REALM)
+    containers = ContainerService(database=database, docker=docker, index=index)
     admin = Administration(database, containers, actor="make demo")
     with database.transaction(readonly=True) as session:
         catalogue = Catalogue(session)
@@ -223,7 +226,7 @@ def hub_config(password: str, admin_password: str) -> Path:
     service_config = STATE / "remoteappmanager_config.py"
     service_config.write_text(
         "# Written by make demo.\n"
-        f"c.ContainerService.realm = {REALM!r}\n"
+        f"c.ContainerIndex.realm = {REALM!r}\n"
         f"c.ContainerService.workspace_root = {str(STATE / 'workspaces')!r}\n"
         # Every app on an origin of its own (the Hub's subdomain_host below).
         'c.ContainerService.app_origin = "http://{url_id}.{user_host}"\n'

@@ -29,6 +29,7 @@ from .handlers.security_headers import set_security_headers
 from .services.activity import ActivityReporter
 from .services.app_sessions import AppSessions
 from .services.catalogue import ensure_user
+from .services.container_index import ContainerIndex
 from .services.containers import ContainerService
 from .services.login_sessions import LoginSessions
 from .services.policy import GrantPolicy, Policy
@@ -65,7 +66,15 @@ class RemoteAppManager(Application):
     remoteappmanager --config=/etc/remoteappmanager/remoteappmanager_config.py
     """
 
-    classes = [Database, DockerClient, ContainerService, Policy, AppSessions, ActivityReporter]
+    classes = [
+        Database,
+        DockerClient,
+        ContainerIndex,
+        ContainerService,
+        Policy,
+        AppSessions,
+        ActivityReporter,
+    ]
     aliases = {
         "config": "RemoteAppManager.config_file",
         "db": "Database.url",

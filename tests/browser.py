@@ -16,8 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from .conftest import ROOT, unavailable
 from .hub import Hub
+from .support import ROOT, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

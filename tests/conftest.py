@@ -1,4 +1,5 @@
-"""Fixtures shared by the tests.
+"""Fixtures shared by the tests, and the pytest hooks; the helpers and constants the
+tests import are in tests/support.py.
 
 Services the tests need (a Docker engine, a PostgreSQL server) are real. When one
 is missing a test skips with the reason, except when
@@ -9,6 +10,8 @@ is missing a test skips with the reason, except when
   ``REMOTEAPPMANAGER_TEST_POSTGRES_URL``, dropped afterwards).
 - ``database``: a `Database` on ``db_url``, initialised at the newest revision.
 - ``sqlite_url``: like ``db_url``, SQLite only, for tests of SQLite's own behaviour.
+- ``postgres_url``: like ``db_url``, PostgreSQL only (skips, or fails in CI, without
+  a server).
 - ``remoteappdb``: runs the ``remoteappdb`` console script in a subprocess on
   ``db_url`` and returns the completed process.
 - ``snapshot``: every row of every table of a database, to show nothing changed.
@@ -16,6 +19,8 @@ is missing a test skips with the reason, except when
 - ``busybox_image``: a tiny local image (``FROM scratch`` + Debian's busybox-static),
   removed afterwards.
 - ``demo_images``: the demo app images of ``images/``, built by ``images/build``.
+- ``static_site_images``: two images of a static site that knows nothing of prefixes,
+  ``labelled`` (port and strip-prefix labels) and ``unlabelled`` (port only).
 - ``containers``: a `ContainerService` on ``database`` (SQLite) and the real engine,
   in a realm of its own; every container of that realm is removed afterwards, and
   the logs of each are printed when the test failed.
@@ -31,17 +36,14 @@ session killed before its teardown left behind.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -56,23 +58,25 @@ from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.docker.image import LABEL_PREFIX
 from remoteappmanager.errors import AlreadyExists
 from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.container_index import ContainerIndex
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
 from .hub import CHP, free_port
 from .processes import HARNESS_PROCESSES, Started
-
-ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_URL_ENV = "REMOTEAPPMANAGER_TEST_POSTGRES_URL"
-REMOTEAPPDB = str(Path(sys.executable).with_name("remoteappdb"))
-TEST_LABEL = "org.remoteappmanager.test"
-
-
-def unavailable(reason: str) -> None:
-    """Skip, or fail when CI asked for every service to be there."""
-    if os.environ.get("REMOTEAPPMANAGER_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"required service missing: {reason}")
-    pytest.skip(f"SKIPPED, service missing: {reason}")
+from .support import (
+    DEMO_DESKTOP,
+    DEMO_WEBAPP,
+    POSTGRES_URL_ENV,
+    REMOTEAPPDB,
+    ROOT,
+    ROUTER,
+    TEST_LABEL,
+    Proxy,
+    built_images,
+    stop_router,
+    unavailable,
+)
 
 
 @pytest.fixture
@@ -194,10 +198,6 @@ def busybox_image(docker_engine: Any, tmp_path_factory: pytest.TempPathFactory) 
     docker_engine.images.remove(tag, force=True)
 
 
-DEMO_WEBAPP = "remoteappmanager/demo-webapp:latest"
-DEMO_DESKTOP = "remoteappmanager/demo-desktop:latest"
-
-
 @pytest.fixture(scope="session")
 def demo_images(docker_engine: Any) -> tuple[str, str]:
     result = subprocess.run(
@@ -205,25 +205,6 @@ def demo_images(docker_engine: Any) -> tuple[str, str]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return DEMO_WEBAPP, DEMO_DESKTOP
-
-
-@contextmanager
-def built_images(docker_engine: Any) -> Iterator[Callable[[Path, str, str], str]]:
-    """``build(context, dockerfile, tag)``: an image from a Dockerfile's text in the
-    folder ``context``; every image built is removed at the end."""
-    made: list[str] = []
-
-    def build(context: Path, dockerfile: str, tag: str) -> str:
-        (context / "Dockerfile").write_text(dockerfile)
-        docker_engine.images.build(path=str(context), tag=tag, rm=True)
-        made.append(tag)
-        return tag
-
-    try:
-        yield build
-    finally:
-        for tag in made:
-            docker_engine.images.remove(tag, force=True)
 
 
 @pytest.fixture(scope="session")
@@ -288,10 +269,11 @@ def containers(
     database = Database(url=sqlite_url)
     database.initialise()
     realm = f"test-{secrets.token_hex(6)}"
+    docker = DockerClient()
     service = ContainerService(
         database=database,
-        docker=DockerClient(),
-        realm=realm,
+        docker=docker,
+        index=ContainerIndex(docker=docker, realm=realm),
         workspace_root=str(tmp_path / "workspaces"),
         start_timeout=15.0,
     )
@@ -323,33 +305,6 @@ def grant(containers: ContainerService) -> Callable[..., str]:
             return made.mapping_id
 
     return make
-
-
-ROUTER = Path(sys.executable).with_name("remoteappmanager-router")
-
-
-@dataclass
-class Proxy:
-    """A configurable-http-proxy of our own, with no Hub."""
-
-    url: str
-    api_url: str
-    token: str
-
-    def routes(self) -> dict[str, Any]:
-        response = requests.get(f"{self.api_url}/api/routes", headers=self.auth, timeout=10)
-        response.raise_for_status()
-        routes: dict[str, Any] = response.json()
-        return routes
-
-    def add(self, path: str, target: str, **data: Any) -> None:
-        body = {"target": target, **data}
-        url = f"{self.api_url}/api/routes{path}"
-        requests.post(url, json=body, headers=self.auth, timeout=10).raise_for_status()
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"token {self.token}"}
 
 
 @pytest.fixture
@@ -390,7 +345,7 @@ def router(proxy: Proxy, tmp_path: Path) -> Iterator[Callable[..., subprocess.Po
 
     def start(realm: str, *config: str) -> subprocess.Popen[str]:
         config_file = tmp_path / "router_config.py"
-        lines = (f"c.ContainerService.realm = {realm!r}", *config)
+        lines = (f"c.ContainerIndex.realm = {realm!r}", *config)
         config_file.write_text("\n".join(lines) + "\n")
         env = {
             **os.environ,
@@ -410,17 +365,3 @@ def router(proxy: Proxy, tmp_path: Path) -> Iterator[Callable[..., subprocess.Po
         if process.poll() is None:
             stop_router(process)
     HARNESS_PROCESSES.remove(*recorded)
-
-
-def stop_router(process: subprocess.Popen[str]) -> None:
-    """Stop the router as the Hub does; it must exit cleanly."""
-    process.send_signal(signal.SIGTERM)
-    _, errors = process.communicate(timeout=20)
-    assert process.returncode == 0, errors
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} after {timeout:g} s"
-        await asyncio.sleep(0.05)

@@ -25,8 +25,8 @@ from remoteappmanager.docker.container import REALM_LABEL, URL_ID_LABEL
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, ROOT
 from .hub import Hub, login, open_server
+from .support import DEMO_DESKTOP, DEMO_WEBAPP, ROOT
 
 HUB_CONFIG = f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n"
 # The site's administrators: "admin" by the Hub's own flag, "olga" by a group.
@@ -130,7 +130,7 @@ def running_site(
     volumes.mkdir()
     config_file = workdir / "remoteappmanager_config.py"
     config_file.write_text(
-        f"c.ContainerService.realm = {realm!r}\n"
+        f"c.ContainerIndex.realm = {realm!r}\n"
         f"c.Policy.allowed_volume_roots = [{str(volumes)!r}]\n"
         "c.ActivityReporter.interval = 0\n"
         "c.RouteTable.reconcile_interval = 1\n"

@@ -21,8 +21,8 @@ import requests
 from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.docker.image import LABEL_PREFIX
 
-from .conftest import DEMO_WEBAPP
 from .site import Site, app_url, running_site, start
+from .support import DEMO_WEBAPP
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -380,6 +380,29 @@ def test_users_are_searched_and_paged(site: Site) -> None:
     rest = ok(admin(site, "GET", "users?q=page-&offset=2"))
     assert [u["name"] for u in rest["items"]] == ["page-3"]
     assert ok(admin(site, "GET", "users?q=%25"))["total"] == 0  # LIKE's wildcard is text here
+
+
+def test_every_admin_list_pages_on_the_server(site: Site) -> None:
+    """Grants, containers and applications page as users and the audit log do: a page
+    is a slice of the whole list, in its order, and says the total."""
+    running = start(site, "alice")
+    for path in ("grants?user=alice", "containers", "applications"):
+        whole = ok(admin(site, "GET", path))
+        assert whole["total"] == len(whole["items"]) >= 1, path
+        joiner = "&" if "?" in path else "?"
+        paged = [
+            item
+            for offset in range(whole["total"])
+            for item in ok(admin(site, "GET", f"{path}{joiner}offset={offset}&limit=1"))["items"]
+        ]
+        assert paged == whole["items"], path
+        beyond = ok(admin(site, "GET", f"{path}{joiner}offset={whole['total']}"))
+        assert (beyond["items"], beyond["total"]) == ([], whole["total"]), path
+    refused(admin(site, "GET", "grants?limit=501"), 400, "limit between 1 and 500")
+    refused(admin(site, "GET", "containers?offset=x"), 400, "offset must be a whole number")
+    found = ok(admin(site, "GET", "applications?q=DEMO-WEB"))
+    assert [a["image"] for a in found["items"]] == [DEMO_WEBAPP] and found["total"] == 1
+    ok(admin(site, "DELETE", f"containers/{running['url_id']}"), 204)
 
 
 def test_60_the_audit_log_says_how_each_change_was_asked_for(site: Site) -> None:

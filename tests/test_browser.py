@@ -22,8 +22,8 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
 from .browser import browsing, chromium, log_in, screenshot
-from .conftest import DEMO_WEBAPP
 from .site import Site, running_site
+from .support import DEMO_WEBAPP
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.browser]
 

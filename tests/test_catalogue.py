@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from remoteappmanager.db import Accounting, Application, Database, Policy, User
+from remoteappmanager.db import Application, Database, Grant, Policy, User
 from remoteappmanager.errors import AlreadyExists, InvalidInput, NotFound
 from remoteappmanager.services.catalogue import Catalogue, ensure_user
 from remoteappmanager.services.policy import GrantPolicy, Volume
@@ -31,7 +31,7 @@ def test_a_grant_joins_user_application_and_policy(database: Database) -> None:
     assert created
     assert re.fullmatch(r"[0-9a-f]{32}", mapping_id)
     with database.transaction() as session:
-        grant = session.get(Accounting, mapping_id)
+        grant = session.get(Grant, mapping_id)
         assert grant is not None
         assert grant.user.name == "alice"
         assert grant.application.display_name == "ParaView"
@@ -49,7 +49,7 @@ def test_granting_again_returns_the_same_grant(database: Database) -> None:
         other, other_created = catalogue.grant("app", "alice", GrantPolicy())
     assert (again.mapping_id, created) == (first.mapping_id, False)
     assert other_created and other.mapping_id != first.mapping_id
-    assert count(database, Accounting) == 2
+    assert count(database, Grant) == 2
 
 
 def test_mapping_ids_are_random(database: Database) -> None:
@@ -81,7 +81,7 @@ def test_removing_a_user_or_application_removes_its_grants_and_policies(
             Catalogue(session).remove_user("alice")
         else:
             Catalogue(session).remove_application("app1")
-    assert count(database, Accounting) == 2
+    assert count(database, Grant) == 2
     assert count(database, Policy) == 2
     assert count(database, User) == (1 if removed == "user" else 2)
     assert count(database, Application) == (2 if removed == "user" else 1)
@@ -207,5 +207,5 @@ def test_concurrent_writers_queue_instead_of_failing(db_url: str) -> None:
     with ThreadPoolExecutor(10) as pool:
         list(pool.map(make, range(10)))
     check = Database(url=db_url)
-    assert count(check, User) == 10 and count(check, Accounting) == 10
+    assert count(check, User) == 10 and count(check, Grant) == 10
     check.dispose()

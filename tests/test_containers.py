@@ -40,10 +40,11 @@ from remoteappmanager.errors import (
     UnsafeNetwork,
 )
 from remoteappmanager.services.catalogue import Catalogue
+from remoteappmanager.services.container_index import ContainerIndex
 from remoteappmanager.services.containers import DEFAULT_ALLOWED_CAPABILITIES, ContainerService
 from remoteappmanager.services.policy import GrantPolicy, Volume
 
-from .conftest import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL, built_images
+from .support import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL, built_images
 
 pytestmark = pytest.mark.docker
 Grant = Callable[..., str]
@@ -63,7 +64,7 @@ def env_of(container: Container) -> dict[str, Any]:
 
 def realm_containers(docker_engine: Any, containers: ContainerService) -> list[Any]:
     return docker_engine.containers.list(
-        all=True, filters={"label": f"{REALM_LABEL}={containers.realm}"}
+        all=True, filters={"label": f"{REALM_LABEL}={containers.index.realm}"}
     )
 
 
@@ -87,12 +88,12 @@ async def test_a_grant_becomes_a_running_labelled_container_and_back(
     assert labels[MAPPING_ID_LABEL] == mapping_id
     assert labels[URL_ID_LABEL] == container.url_id
     assert labels[URLPATH_LABEL] == container.urlpath
-    assert labels[REALM_LABEL] == containers.realm
+    assert labels[REALM_LABEL] == containers.index.realm
 
-    assert [c.url_id for c in await containers.list_for_user("alice")] == [container.url_id]
-    assert await containers.list_for_user("bob") == []
-    assert [c.url_id for c in await containers.list_all()] == [container.url_id]
-    assert await containers.find(container.url_id) == container
+    assert [c.url_id for c in await containers.index.list_for_user("alice")] == [container.url_id]
+    assert await containers.index.list_for_user("bob") == []
+    assert [c.url_id for c in await containers.index.list_all()] == [container.url_id]
+    assert await containers.index.find(container.url_id) == container
 
     stopped = await containers.stop("alice", container.url_id)
     assert stopped.id == container.id
@@ -179,10 +180,11 @@ async def test_55_the_apps_network_is_found_by_its_exact_name_and_must_keep_them
         made.pop()
 
         made.append(docker_engine.networks.create(name, labels=labels))  # icc on
+        docker = DockerClient()
         started_now = ContainerService(  # a service started now, which looks again
             database=containers.database,
-            docker=DockerClient(),
-            realm=containers.realm,
+            docker=docker,
+            index=ContainerIndex(docker=docker, realm=containers.index.realm),
             workspace_root=containers.workspace_root,
             network=name,
         )
@@ -450,7 +452,7 @@ async def test_nobody_starts_or_stops_what_is_not_theirs(
     container, _ = await containers.start("alice", alices)
     with pytest.raises(NotFound):
         await containers.stop("bob", container.url_id)
-    assert (await containers.find(container.url_id, user="alice")) is not None
+    assert (await containers.index.find(container.url_id, user="alice")) is not None
     assert docker_engine.containers.get(container.id).status == "running"
 
 
@@ -503,7 +505,7 @@ async def test_users_whose_names_look_alike_get_their_own_containers(
     assert one.name != two.name
     assert (env_of(one)["JPY_USER"], env_of(two)["JPY_USER"]) == (first, second)
     assert containers.workspace_of(first) != containers.workspace_of(second)
-    assert [c.id for c in await containers.list_for_user(first)] == [one.id]
+    assert [c.id for c in await containers.index.list_for_user(first)] == [one.id]
 
 
 @pytest.mark.parametrize(
@@ -557,10 +559,11 @@ async def test_two_services_starting_one_grant_make_one_container(
     containers: ContainerService, grant: Grant, demo_images: Any, docker_engine: Any
 ) -> None:
     """Two processes (the user's and an admin's service) share only the engine."""
+    docker = DockerClient()
     other = ContainerService(
         database=containers.database,
-        docker=DockerClient(),
-        realm=containers.realm,
+        docker=docker,
+        index=ContainerIndex(docker=docker, realm=containers.index.realm),
         workspace_root=containers.workspace_root,
     )
     mapping_id = grant("alice", DEMO_WEBAPP)
@@ -583,7 +586,7 @@ async def test_an_app_that_dies_shows_stopped_and_starts_again(
     mapping_id = grant("alice", DEMO_WEBAPP)
     first, _ = await containers.start("alice", mapping_id)
     docker_engine.containers.get(first.id).kill()
-    listed = await containers.list_for_user("alice")
+    listed = await containers.index.list_for_user("alice")
     assert [(c.id, c.running, c.address) for c in listed] == [(first.id, False, None)]
     second, created = await containers.start("alice", mapping_id)
     assert created and second.running and second.id != first.id
@@ -833,21 +836,21 @@ async def test_the_gateway_route_is_remembered_until_the_engine_reports_a_change
     counting = CountingDockerClient()
     containers.docker = counting
     container, _ = await containers.start("alice", grant("alice", DEMO_WEBAPP))
-    assert await containers.route(container.url_id, "alice") == container
+    assert await containers.index.route(container.url_id, "alice") == container
     for _ in range(100):  # until the event stream is open
-        if containers._watching:
+        if containers.index._watching:
             break
         await asyncio.sleep(0.05)
-    assert await containers.route(container.url_id, "alice") == container
+    assert await containers.index.route(container.url_id, "alice") == container
     before = counting.listed
     for _ in range(10):
-        assert await containers.route(container.url_id, "alice") == container
+        assert await containers.index.route(container.url_id, "alice") == container
     assert counting.listed == before  # no Docker call per request
-    assert await containers.route(container.url_id, "bob") is None
+    assert await containers.index.route(container.url_id, "bob") is None
 
     docker_engine.containers.get(container.id).kill()  # behind the service's back
     for _ in range(100):
-        routed = await containers.route(container.url_id, "alice")
+        routed = await containers.index.route(container.url_id, "alice")
         if routed is None or not routed.running:
             break
         await asyncio.sleep(0.05)

@@ -26,8 +26,8 @@ import requests
 
 from remoteappmanager.docker.container import REALM_LABEL
 
-from .conftest import ROOT, TEST_LABEL
 from .hub import Hub, free_port, login, open_server, resolve_localhost_subdomains
+from .support import ROOT, TEST_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

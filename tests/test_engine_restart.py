@@ -23,7 +23,7 @@ import pytest
 from remoteappmanager.errors import Unavailable
 from remoteappmanager.services.containers import ContainerService
 
-from .conftest import DEMO_WEBAPP, Proxy, stop_router, unavailable, wait_for
+from .support import DEMO_WEBAPP, Proxy, stop_router, unavailable, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.engine_restart]
 
@@ -74,22 +74,25 @@ async def test_the_engine_stopping_during_a_start_gives_a_clear_error_and_a_retr
     """And SECURITY-TESTS 33: after the restart, ports are handed out again; neither
     the gateway's route to bob's old app nor a proxy route of the router in direct
     mode (straight to the port) may lead to alice's new one."""
-    started_router = router(containers.realm, "c.RouteTable.mode = 'direct'")
+    started_router = router(containers.index.realm, "c.RouteTable.mode = 'direct'")
     bobs, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
     bobs_path = bobs.urlpath.rstrip("/")
     await wait_for(lambda: bobs_path in proxy.routes(), "direct route of bob's app")
     assert proxy.routes()[bobs_path]["target"] == bobs.address
     for _ in range(100):  # the gateway's route to bob's app, remembered
-        if containers._watching and (await containers.route(bobs.url_id, "bob")) == bobs:
+        if (
+            containers.index._watching
+            and (await containers.index.route(bobs.url_id, "bob")) == bobs
+        ):
             break
         await asyncio.sleep(0.05)
-    assert (await containers.route(bobs.url_id, "bob")) == bobs
+    assert (await containers.index.route(bobs.url_id, "bob")) == bobs
 
     mapping_id = grant("alice", slow_image)
     start = asyncio.ensure_future(containers.start("alice", mapping_id))
     for _ in range(100):
         await asyncio.sleep(0.05)
-        if await containers.list_for_user("alice"):
+        if await containers.index.list_for_user("alice"):
             break
     try:
         await asyncio.to_thread(stop_dockerd)
@@ -101,18 +104,18 @@ async def test_the_engine_stopping_during_a_start_gives_a_clear_error_and_a_retr
         subprocess.run([restart_engine], check=True, timeout=120)
 
     # Nothing is taken for running; the same start works again.
-    assert not any(c.running for c in await containers.list_for_user("alice"))
+    assert not any(c.running for c in await containers.index.list_for_user("alice"))
     container, created = await containers.start("alice", mapping_id)
     assert created and container.running
     with urllib.request.urlopen(f"{container.address}{container.urlpath}", timeout=10) as page:
         assert page.status == 200
-    routed = await containers.route(bobs.url_id, "bob")
+    routed = await containers.index.route(bobs.url_id, "bob")
     assert routed is not None and routed.address is None  # stopped: the gateway says 404
     for _ in range(100):  # the event stream opens again once the engine is back
-        if containers._watching:
+        if containers.index._watching:
             break
         await asyncio.sleep(0.1)
-    assert containers._watching
+    assert containers.index._watching
 
     # The router saw the engine come back: bob's route is gone, alice's leads to her.
     alices_path = container.urlpath.rstrip("/")

@@ -29,7 +29,7 @@ from remoteappmanager.docker.image import BROWSER_HOST, Serving
 from remoteappmanager.handlers.gateway import AppOriginHandler, GatewayHandler, gateway_routes
 from remoteappmanager.handlers.upstream import UpstreamPool
 
-from .conftest import wait_for
+from .support import wait_for
 
 URL_ID = "0123456789abcdef" * 2
 PREFIX = f"/user/alice/containers/{URL_ID}/"

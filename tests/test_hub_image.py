@@ -36,8 +36,8 @@ import yaml
 from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.naming import escape_name
 
-from .conftest import ROOT, TEST_LABEL, unavailable
 from .hub import Hub, free_port, login, open_server
+from .support import ROOT, TEST_LABEL, unavailable
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -143,7 +143,7 @@ def hub(
     realm = f"test-hub-image-{secrets.token_hex(4)}"
     config = tmp_path / "config"
     config.mkdir()
-    (config / "remoteappmanager_config.py").write_text(f"c.ContainerService.realm = {realm!r}\n")
+    (config / "remoteappmanager_config.py").write_text(f"c.ContainerIndex.realm = {realm!r}\n")
     ports: set[int] = set()
     while len(ports) < 3:
         ports.add(free_port())

@@ -6,17 +6,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from remoteappmanager.db import Base, Database
 from remoteappmanager.db.database import MIGRATIONS_DIR, SCHEMA_REVISION
 from remoteappmanager.errors import AlreadyExists, SchemaMismatch
 
 INITIAL = "0001"
+RENAMED = {"accounting": "grants"}
 
 
 def fill_initial_schema(database: Database) -> None:
@@ -63,16 +66,53 @@ def test_upgrade_from_the_initial_revision_keeps_every_row(
     database.check_schema()
 
     after = snapshot(db_url)
-    assert after.keys() == before.keys() | {"audit_log"}
+    # Revision 0005 calls simphony-remote's "accounting" table "grants".
+    assert after.keys() == (before.keys() - {"accounting"}) | {"audit_log", "grants"}
     assert after["audit_log"] == []
     for table, rows in before.items():
         if table == "alembic_version":
             continue
+        now = after[RENAMED.get(table, table)]
         # The columns that existed are unchanged; new columns come after them.
-        assert [row[: len(rows[0])] for row in after[table]] == rows, table
-    for table in ("users", "applications", "accounting"):
+        assert [row[: len(rows[0])] for row in now] == rows, table
+    for table in ("users", "applications", "grants"):
         assert all(row[-1] is not None for row in after[table]), f"{table}.created_at"
     database.dispose()
+
+
+def test_the_grants_table_goes_back_to_its_former_name_and_keeps_its_rows(
+    db_url: str, snapshot: Callable[[str], dict[str, list[tuple[Any, ...]]]]
+) -> None:
+    database = Database(url=db_url)
+    database.initialise("0004")
+    fill_initial_schema(database)
+    before = snapshot(db_url)
+    database.upgrade()
+    upgraded = snapshot(db_url)
+    assert upgraded["grants"] == before["accounting"] and "accounting" not in upgraded
+
+    alembic_downgrade(database, "0004")
+    after = snapshot(db_url)
+    assert after.pop("alembic_version") == before.pop("alembic_version")
+    assert after == before
+    # The foreign keys came back: a grant of a user who does not exist is refused.
+    with pytest.raises(IntegrityError), database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounting (mapping_id, user_id, application_id, policy_id) "
+                "VALUES ('cc' || :pad, 99, 1, 1)"
+            ),
+            {"pad": "0" * 30},
+        )
+    database.dispose()
+
+
+def alembic_downgrade(database: Database, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def test_the_migrated_schema_is_the_schema_of_the_models(database: Database) -> None:

@@ -32,8 +32,8 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
 from .browser import SCREENSHOTS, browsing, chromium, log_in, screenshot
-from .conftest import ROOT
 from .site import Site, app_url, route_of, running_site
+from .support import ROOT
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.browser]
 

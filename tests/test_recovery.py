@@ -22,8 +22,8 @@ from remoteappmanager.db import Database
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import DEMO_WEBAPP
 from .site import Site, app_url, route_of, running_site, start
+from .support import DEMO_WEBAPP
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

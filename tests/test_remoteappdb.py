@@ -22,7 +22,7 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.containers import ContainerService
 from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import DEMO_WEBAPP, REMOTEAPPDB
+from .support import DEMO_WEBAPP, REMOTEAPPDB
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 Snapshot = Callable[[str], dict[str, list[tuple[Any, ...]]]]
@@ -388,7 +388,7 @@ async def test_taking_a_grant_away_stops_its_running_app(
     )
     assert result.returncode == 0, result.stderr
     assert "stopped 1 running application" in result.stdout + result.stderr
-    assert await containers.find(container.url_id) is None
+    assert await containers.index.find(container.url_id) is None
 
 
 @pytest.mark.docker
@@ -412,7 +412,7 @@ async def test_a_grant_is_not_taken_away_while_its_app_cannot_be_stopped(
     )
     refused(result, 6, "does not answer")
     assert snapshot(sqlite_url) == before
-    assert (await containers.find(container.url_id)) is not None
+    assert (await containers.index.find(container.url_id)) is not None
 
 
 def test_61_the_site_configuration_is_read_as_the_services_read_it(
@@ -427,7 +427,7 @@ def test_61_the_site_configuration_is_read_as_the_services_read_it(
     before = snapshot(db_url)
     grant = ("app", "grant", "app", "alice", "--volume", "/srv/data:/data:ro")
     no_roots = tmp_path / "no-roots.py"
-    no_roots.write_text('c.ContainerService.realm = "elsewhere"\n')
+    no_roots.write_text('c.ContainerIndex.realm = "elsewhere"\n')
     broken = tmp_path / "broken.py"
     broken.write_text("c.Policy.allowed_volume_roots = [\n")
 

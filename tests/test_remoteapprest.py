@@ -5,6 +5,9 @@ Against a whole site (JupyterHub, CHP, the users' services, Docker) in
 against small local HTTP servers for the answers a site cannot be made to give on
 demand (409, 503, 502, redirects, TLS) and for what each admin command sends; against
 nothing for the configuration and for a Hub that does not answer.
+
+The client's mapping of answers onto exit codes and its following of pages are also
+unit-tested in-process, with a fake transport (`Answering`) in place of urllib's.
 """
 
 from __future__ import annotations
@@ -19,23 +22,40 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from remoteappmanager.cli.exit_codes import (
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    REFUSED,
+    START_FAILED,
+    UNAVAILABLE,
+    UNEXPECTED,
+)
 from remoteappmanager.cli.output import format_table
-from remoteappmanager.cli.remoteapprest import load_settings
+from remoteappmanager.cli.remoteapprest import build_parser
+from remoteappmanager.cli.remoteapprest.client import (
+    Request,
+    RequestFailed,
+    Response,
+    RestClient,
+)
+from remoteappmanager.cli.remoteapprest.settings import load_settings
 from remoteappmanager.db import Database
 from remoteappmanager.errors import InvalidInput
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import DEMO_WEBAPP
 from .hub import free_port
 from .site import Site, running_site
+from .support import DEMO_WEBAPP
 
 REMOTEAPPREST = str(Path(sys.executable).with_name("remoteapprest"))
 
@@ -421,7 +441,12 @@ def test_each_admin_command_sends_its_request_to_the_admin_api(
     run: Run, stub: Stub, command: list[str], method: str, path: str, body: Any
 ) -> None:
     # Enough of an answer for the --json output of every command.
-    stub.answer = (201, {}, b'{"items": [], "labels": {"available": true}}')
+    # A page (total, offset, limit) for the list commands, which follow pages.
+    stub.answer = (
+        201,
+        {},
+        b'{"items": [], "total": 0, "offset": 0, "limit": 100, "labels": {"available": true}}',
+    )
     ok(run("--url", stub.url, "--user", "alice", "--token", "t", *command, "--json"))
     assert stub.seen == [(method, f"/user/alice/api/v1/admin/{path}", "token t")]
     assert stub.bodies == ([] if body is None else [body])
@@ -452,6 +477,248 @@ def test_tls_is_verified_unless_told_otherwise(run: Run, certificate: Path) -> N
         assert ok(run("--ca-file", str(certificate), *command)).startswith("URL_ID")
         assert ok(run("--insecure", *command)).startswith("URL_ID")
     refused(run("--ca-file", str(certificate.with_name("none.pem")), *command), 2, "CA file")
+
+
+# -- the client in-process, with a fake transport --
+
+HUB = "https://hub.example/"
+
+
+@dataclass
+class Answering:
+    """A transport that answers with ``answer(request)``, or raises what it returns,
+    and keeps what it was sent."""
+
+    answer: Callable[[Request], Response | Exception]
+    sent: list[Request] = field(default_factory=list)
+
+    def send(self, request: Request) -> Response:
+        self.sent.append(request)
+        answer = self.answer(request)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    @property
+    def paths(self) -> list[str]:
+        """What was asked for, as path and query."""
+        parts = [urlsplit(request.url) for request in self.sent]
+        return [f"{part.path}?{part.query}" if part.query else part.path for part in parts]
+
+
+def json_response(status: int, body: Any) -> Response:
+    return Response(status, json.dumps(body).encode())
+
+
+def client_of(transport: Answering, user: str | None = "alice") -> RestClient:
+    return RestClient(HUB, "t", user, transport=transport)
+
+
+def paged(items: list[Any], page_size: int, total: int | None = None) -> Answering:
+    """A paged list at any path, as the admin API gives one: ``page_size`` a page."""
+
+    def answer(request: Request) -> Response:
+        offset = int(parse_qs(urlsplit(request.url).query).get("offset", ["0"])[0])
+        page = {
+            "items": items[offset : offset + page_size],
+            "total": len(items) if total is None else total,
+            "offset": offset,
+            "limit": page_size,
+        }
+        return json_response(200, page)
+
+    return Answering(answer)
+
+
+@pytest.mark.parametrize(
+    ("count", "page_size", "offsets"),
+    [
+        (0, 2, [None]),
+        (1, 2, [None]),
+        (4, 2, [None, 2]),  # the total says when to stop: no empty page is asked for
+        (5, 2, [None, 2, 4]),
+        (250, 100, [None, 100, 200]),
+    ],
+)
+def test_every_item_follows_the_pages_until_the_total(
+    count: int, page_size: int, offsets: list[int | None]
+) -> None:
+    items = [{"n": n} for n in range(count)]
+    transport = paged(items, page_size)
+    got = client_of(transport).get_every_item("admin/grants", {"user": "dora", "limit": None})
+    assert got == items
+    base = "/user/alice/api/v1/admin/grants?user=dora"
+    assert transport.paths == [base if o is None else f"{base}&offset={o}" for o in offsets]
+
+
+def test_every_item_stops_at_an_empty_page_whatever_the_total() -> None:
+    """Rows removed while pages are read must not make it ask forever."""
+    transport = paged([{"n": 0}, {"n": 1}], page_size=2, total=10)
+    assert client_of(transport).get_every_item("admin/containers") == [{"n": 0}, {"n": 1}]
+    assert transport.paths == [
+        "/user/alice/api/v1/admin/containers",
+        "/user/alice/api/v1/admin/containers?offset=2",
+    ]
+
+
+def grant(n: int) -> dict[str, Any]:
+    return {
+        "mapping_id": f"m{n}",
+        "user": "dora",
+        "application_id": 3,
+        "image": "org/app:1",
+        "policy": POLICY_OFF,
+        "container": None,
+    }
+
+
+def container(n: int) -> dict[str, Any]:
+    return {
+        "url_id": f"u{n}",
+        "user": "dora",
+        "image": "org/app:1",
+        "state": "running",
+        "created_at": "2024-05-01T12:00:00+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("command", "item", "key"),
+    [(["grant", "list"], grant, "mapping_id"), (["container", "list"], container, "url_id")],
+)
+def test_grant_and_container_lists_show_every_page(
+    capsys: pytest.CaptureFixture[str], command: list[str], item: Callable[[int], Any], key: str
+) -> None:
+    items = [item(n) for n in range(7)]
+    for output in ([], ["--json"]):
+        transport = paged(items, page_size=3)
+        args = build_parser().parse_args([*command, *output])
+        args.run(args, client_of(transport))
+        out, err = capsys.readouterr()
+        assert len(transport.sent) == 3 and err == ""
+        if output:
+            assert json.loads(out) == {"items": items}  # as the unpaged answer was
+        else:
+            assert [row[0] for row in columns(out)] == [each[key] for each in items]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "exit_code", "message"),
+    [
+        (400, error(400, "bad query"), INVALID, "bad query"),
+        (413, b"", INVALID, "HTTP 413 Too big"),
+        (404, error(404, "no grant 'm1'"), NOT_FOUND, "no grant 'm1'"),
+        (409, error(409, "exists already"), CONFLICT, "exists already"),
+        (424, b'{"message": "server no longer running"}', UNAVAILABLE, "server no longer running"),
+        (502, error(502, "did not start"), START_FAILED, "did not start"),
+        (503, error(503, "the database is locked"), UNAVAILABLE, "the database is locked"),
+        (500, b"<html>oops</html>", UNEXPECTED, "HTTP 500 Too big"),
+    ],
+)
+def test_the_client_maps_each_status_onto_its_exit_code(
+    status: int, body: bytes, exit_code: int, message: str
+) -> None:
+    # The status line's words are the server's, said only when there is no message.
+    transport = Answering(lambda request: Response(status, body, "Too big"))
+    with pytest.raises(RequestFailed) as failed:
+        client_of(transport).get("admin/grants/m1")
+    assert (failed.value.exit_code, failed.value.message) == (exit_code, message)
+    assert len(transport.sent) == 1
+
+
+def test_the_client_sends_the_token_and_json() -> None:
+    transport = Answering(lambda request: json_response(201, {"name": "dora"}))
+    assert client_of(transport).post("admin/users", {"name": "dora"}) == (201, {"name": "dora"})
+    [sent] = transport.sent
+    assert (sent.method, sent.url, sent.body) == (
+        "POST",
+        f"{HUB}user/alice/api/v1/admin/users",
+        b'{"name": "dora"}',
+    )
+    assert sent.headers["Authorization"] == "token t"
+    assert sent.headers["Content-Type"] == "application/json"
+
+
+def test_without_a_user_the_client_asks_the_hub_whose_token_it_is() -> None:
+    def answer(request: Request) -> Response:
+        if request.url == f"{HUB}hub/api/user":
+            return json_response(200, {"kind": "user", "name": "a/b"})
+        return json_response(200, {"items": []})
+
+    transport = Answering(answer)
+    assert client_of(transport, user=None).get("applications") == {"items": []}
+    assert transport.paths == ["/hub/api/user", "/user/a%2Fb/api/v1/applications"]
+
+
+@pytest.mark.parametrize(
+    ("user", "body", "message"),
+    [
+        (None, b"", f"the Hub at {HUB} did not accept the token"),
+        ("alice", b"<html>403</html>", "the token is not valid for alice, or alice's server"),
+        ("alice", error(403, "for browsers"), "alice's service refused the token"),
+    ],
+)
+def test_a_refused_token_says_who_refused_it(user: str | None, body: bytes, message: str) -> None:
+    transport = Answering(lambda request: Response(403, body, "Forbidden"))
+    with pytest.raises(RequestFailed) as failed:
+        client_of(transport, user).get("applications")
+    assert failed.value.exit_code == REFUSED and message in failed.value.message
+
+
+@pytest.mark.parametrize(
+    ("user_api_status", "message"),
+    [
+        (200, "alice is not an administrator of the site"),
+        (403, "alice's service refused the token"),
+    ],
+)
+def test_a_refusal_of_the_admin_api_names_the_user_when_the_token_is_good(
+    user_api_status: int, message: str
+) -> None:
+    def answer(request: Request) -> Response:
+        if "/admin/" in request.url:
+            return Response(403, error(403, "not an administrator"), "Forbidden")
+        return json_response(user_api_status, {"items": []})
+
+    transport = Answering(answer)
+    with pytest.raises(RequestFailed) as failed:
+        client_of(transport).get("admin/stats")
+    assert failed.value.exit_code == REFUSED and message in failed.value.message
+    assert transport.paths == ["/user/alice/api/v1/admin/stats", "/user/alice/api/v1/applications"]
+
+
+def untrusted() -> ssl.SSLCertVerificationError:
+    """What the ssl module raises for a certificate that is not trusted."""
+    failure = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    failure.verify_message = "self-signed certificate"
+    return failure
+
+
+@pytest.mark.parametrize(
+    ("answer", "exit_code", "message"),
+    [
+        (Response(302, location="/hub/login?next=x"), REFUSED, "did not accept the token"),
+        (
+            Response(302, location="https://elsewhere.example/"),
+            UNEXPECTED,
+            "redirects to https://elsewhere.example/: is",
+        ),
+        (Response(200, b"<html>a blog</html>"), UNEXPECTED, "answered something else than JSON"),
+        (ConnectionRefusedError(111, "Connection refused"), UNEXPECTED, ": Connection refused"),
+        (TimeoutError(), UNEXPECTED, ": no answer in time (see --timeout)"),
+        (untrusted(), UNEXPECTED, "its TLS certificate is not trusted (self-signed certificate)"),
+    ],
+)
+def test_what_is_not_an_answer_of_the_api_points_at_the_url(
+    answer: Response | Exception, exit_code: int, message: str
+) -> None:
+    with pytest.raises(RequestFailed) as failed:
+        client_of(Answering(lambda request: answer)).get("applications")
+    assert failed.value.exit_code == exit_code and message in failed.value.message
+    if isinstance(answer, Exception):
+        assert failed.value.message.startswith(
+            f"cannot reach {HUB}user/alice/api/v1/applications: "
+        )
 
 
 # -- against a whole site --

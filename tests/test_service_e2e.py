@@ -24,7 +24,6 @@ import requests
 from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.docker.image import LABEL_PREFIX
 
-from .conftest import DEMO_DESKTOP, DEMO_WEBAPP
 from .site import (
     Site,
     app_url,
@@ -34,6 +33,7 @@ from .site import (
     start,
     wait_until_unrouted,
 )
+from .support import DEMO_DESKTOP, DEMO_WEBAPP
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -616,7 +616,7 @@ def test_every_redirect_stays_on_the_site(site: Site, suffix: str) -> None:
 def echo_image(docker_engine: Any) -> str:
     import subprocess
 
-    from .conftest import ROOT
+    from .support import ROOT
 
     built = subprocess.run(
         [str(ROOT / "images" / "build"), "websocket-echo"],

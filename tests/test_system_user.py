@@ -28,9 +28,9 @@ from remoteappmanager.docker.container import REALM_LABEL
 from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
-from .conftest import DEMO_WEBAPP, unavailable
 from .hub import Hub
 from .site import HUB_CONFIG, Site, app_url, start
+from .support import DEMO_WEBAPP, unavailable
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -102,7 +102,7 @@ def site(
         grant, _ = catalogue.grant(DEMO_WEBAPP, name, GrantPolicy(allow_home=True))
     database.dispose()
     config = shared_dir / "remoteappmanager_config.py"
-    config.write_text(f"c.ContainerService.realm = {realm!r}\nc.ActivityReporter.interval = 0\n")
+    config.write_text(f"c.ContainerIndex.realm = {realm!r}\nc.ActivityReporter.interval = 0\n")
     os.chown(shared_dir, unix_user.pw_uid, unix_user.pw_gid)  # SQLite writes beside the DB
     os.chown(shared_dir / "app.sqlite", unix_user.pw_uid, unix_user.pw_gid)
     env = {"REMOTEAPPMANAGER_DB_URL": db_url, "REMOTEAPPMANAGER_CONFIG": str(config)}

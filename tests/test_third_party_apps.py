@@ -38,9 +38,9 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
 from .browser import browsing, chromium, log_in, screenshot
-from .conftest import ROOT
 from .hub import resolve_localhost_subdomains
 from .site import Site, running_site
+from .support import ROOT
 from .test_real_apps import engine_container
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.browser]

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 
 def print_json(value: object) -> None:
@@ -62,3 +63,21 @@ def plural(count: int, noun: str) -> str:
 
 def said(stopped: int) -> str:
     return f"; stopped {plural(stopped, 'running application')}" if stopped else ""
+
+
+def describe_policy(policy: Any) -> str:
+    """A grant's policy (as the API writes it: `GrantPolicy.to_json`) in a few words."""
+    words = [
+        word
+        for word, allowed in (
+            ("home", policy["allow_home"]),
+            ("view", policy["allow_view"]),
+            ("startup-data", policy["allow_startup_data"]),
+        )
+        if allowed
+    ]
+    if policy["volume"]:
+        words.append(f"volume={policy['volume']}")
+    if policy["app_license"]:
+        words.append("license")
+    return ",".join(words) or "-"

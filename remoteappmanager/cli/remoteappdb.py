@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from ..db import Accounting, Application, Database, User
+from ..db import Application, Database, Grant, User
 from ..db.database import DB_URL_ENV, SCHEMA_REVISION
 from ..db.models import utc_iso
 from ..errors import InvalidInput, NotFound, RemoteAppError
 from ..services.catalogue import Catalogue
 from ..services.policy import GrantPolicy, Volume
 from .exit_codes import EXIT_CODES
-from .output import plural, print_json, print_table, said
+from .output import describe_policy, plural, print_json, print_table, said
 from .policy_options import POLICY_OPTIONS, add_policy_options
 
 if TYPE_CHECKING:
@@ -80,7 +80,12 @@ def user_list(args: argparse.Namespace, database: Database) -> None:
             print_json([user_to_json(user, args.show_apps) for user in users])
         elif args.show_apps:
             rows = [
-                (user.name, grant.application.image, grant.mapping_id, describe_policy(grant))
+                (
+                    user.name,
+                    grant.application.image,
+                    grant.mapping_id,
+                    describe_policy(GrantPolicy.from_model(grant.policy).to_json()),
+                )
                 for user in users
                 for grant in sorted(user.grants, key=lambda grant: grant.application.image)
             ]
@@ -203,25 +208,7 @@ def policy_from_args(args: argparse.Namespace) -> GrantPolicy:
 # -- output --
 
 
-def describe_policy(grant: Accounting) -> str:
-    policy = GrantPolicy.from_model(grant.policy)
-    words = [
-        name
-        for name, allowed in (
-            ("home", policy.allow_home),
-            ("view", policy.allow_view),
-            ("startup-data", policy.allow_startup_data),
-        )
-        if allowed
-    ]
-    if policy.volume:
-        words.append(f"volume={policy.volume}")
-    if policy.app_license:
-        words.append("license")
-    return ",".join(words) or "-"
-
-
-def grant_to_json(grant: Accounting) -> dict[str, Any]:
+def grant_to_json(grant: Grant) -> dict[str, Any]:
     return {
         "mapping_id": grant.mapping_id,
         "image": grant.application.image,

@@ -1,6 +1,6 @@
 """The app database: models, connection, and schema migrations (alembic)."""
 
 from .database import Database
-from .models import Accounting, Application, AuditEntry, Base, Policy, User
+from .models import Application, AuditEntry, Base, Grant, Policy, User
 
-__all__ = ["Accounting", "Application", "AuditEntry", "Base", "Database", "Policy", "User"]
+__all__ = ["Application", "AuditEntry", "Base", "Database", "Grant", "Policy", "User"]

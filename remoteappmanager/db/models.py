@@ -65,9 +65,7 @@ class User(Base):
         DateTime, default=utc_now, server_default=func.now()
     )
 
-    grants: Mapped[list[Accounting]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    grants: Mapped[list[Grant]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<User {self.name!r}>"
@@ -90,7 +88,7 @@ class Application(Base):
         DateTime, default=utc_now, server_default=func.now()
     )
 
-    grants: Mapped[list[Accounting]] = relationship(
+    grants: Mapped[list[Grant]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
 
@@ -120,17 +118,18 @@ class Policy(Base):
     volume_mode: Mapped[str | None] = mapped_column(String(2))
     app_license: Mapped[str | None] = mapped_column(Text)
 
-    grant: Mapped[Accounting] = relationship(back_populates="policy")
+    grant: Mapped[Grant] = relationship(back_populates="policy")
 
 
-class Accounting(Base):
-    """A grant: ``user`` may run ``application`` under ``policy``.
+class Grant(Base):
+    """``user`` may run ``application`` under ``policy`` (simphony-remote's
+    "accounting").
 
     ``mapping_id`` names the grant in URLs and container labels; it is random so
     that knowing one grant tells nothing about another.
     """
 
-    __tablename__ = "accounting"
+    __tablename__ = "grants"
 
     mapping_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_mapping_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -150,7 +149,7 @@ class Accounting(Base):
     )
 
     def __repr__(self) -> str:
-        return f"<Accounting {self.mapping_id} {self.user.name!r} -> {self.application.image!r}>"
+        return f"<Grant {self.mapping_id} {self.user.name!r} -> {self.application.image!r}>"
 
 
 class AuditEntry(Base):

@@ -337,7 +337,7 @@ class Forwarder(WebSocketHandler):
         pool: UpstreamPool | None = self.settings.get("upstreams")
         if pool is None:
             pool = self.settings["upstreams"] = UpstreamPool()
-            self.containers.on_change(pool.close_idle)
+            self.containers.index.on_change(pool.close_idle)
         return pool
 
     @property
@@ -472,7 +472,7 @@ class GatewayHandler(BaseHandler, Forwarder):
             return functools.partial(self.redirect, self.get_login_url())
         container = None
         if self.user_name == self.owner:
-            container = await self.containers.route(url_id, self.owner)
+            container = await self.containers.index.route(url_id, self.owner)
         if container is None or container.address is None:
             raise web.HTTPError(404)
         self.container = container
@@ -521,7 +521,7 @@ class AppOriginHandler(Forwarder):
     async def authorize(self) -> Callable[[], None] | None:
         url_id = self.url_id_of_host() or ""
         owner = self.settings["owner"]
-        container = await self.containers.route(url_id, owner) if url_id else None
+        container = await self.containers.index.route(url_id, owner) if url_id else None
         if container is None or container.address is None or not container.origin:
             raise web.HTTPError(404)
         if urlsplit(container.origin).netloc != self.request.host:

@@ -22,7 +22,7 @@ from .. import __version__
 from ..docker import DockerClient
 from ..errors import RemoteAppError
 from ..proxy import ProxyClient
-from ..services.containers import ContainerService
+from ..services.container_index import ContainerIndex
 from ..services.routes import RouteTable
 
 
@@ -37,7 +37,7 @@ class Router(Application):
     $CONFIGPROXY_AUTH_TOKEN and the services' remoteappmanager_config.py as --config
     (for the realm, the Docker engine and the RouteTable options)."""
 
-    classes = [DockerClient, ContainerService, ProxyClient, RouteTable]
+    classes = [DockerClient, ContainerIndex, ProxyClient, RouteTable]
     aliases = {"config": "Router.config_file", "log-level": "Application.log_level"}
 
     config_file = Unicode(
@@ -54,14 +54,14 @@ class Router(Application):
             if not Path(self.config_file).exists():
                 self.exit_with_error(f"{self.config_file} does not exist")
             self.load_config_file(self.config_file)
-        self.containers = ContainerService(parent=self, docker=DockerClient(parent=self))
+        self.index = ContainerIndex(parent=self, docker=DockerClient(parent=self))
         proxy = ProxyClient(parent=self)
         if not proxy.configured:
             self.exit_with_error(
                 "the proxy's API is not configured: set CONFIGPROXY_API_URL and "
                 "CONFIGPROXY_AUTH_TOKEN"
             )
-        self.routes = RouteTable(parent=self, proxy=proxy, realm=self.containers.realm)
+        self.routes = RouteTable(parent=self, proxy=proxy, realm=self.index.realm)
 
     def start(self) -> None:
         asyncio.run(self.run())
@@ -72,7 +72,7 @@ class Router(Application):
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopped.set)
         changed = asyncio.Event()
-        self.containers.on_change(changed.set)
+        self.index.on_change(changed.set)
         self.log.info(
             "routing the applications of realm %s (%s mode) through %s",
             self.routes.realm,
@@ -94,7 +94,7 @@ class Router(Application):
 
     async def reconcile(self) -> None:
         try:
-            await self.routes.reconcile(await self.containers.list_all())
+            await self.routes.reconcile(await self.index.list_all())
         except RemoteAppError as error:
             # The proxy or the engine is away; the next round tries again.
             self.log.warning("could not reconcile the routes: %s", error.log_message)

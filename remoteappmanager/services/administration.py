@@ -6,26 +6,47 @@ transaction. A change that takes a grant away (or changes what it allows) first 
 what runs under it, so an engine out of reach refuses the change rather than leaving
 an app running without its grant; after the change, a second sweep stops anything
 that started in between.
+
+It also reads the site for the admin API, as frozen views (services/views.py): the
+rows in one short transaction, then the engine, never the engine inside one.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TypeVar
 
-from ..db import Accounting, Database
+from ..db import Database, Grant
+from ..db.models import utc_now
 from ..docker.container import Container
+from ..docker.image import references
 from ..errors import NotFound, RemoteAppError
 from .audit import COMMAND_LINE, AuditLog, Requester
 from .catalogue import Catalogue, check_image_name
 from .containers import ContainerService
 from .policy import GrantPolicy
+from .views import (
+    ApplicationState,
+    ApplicationView,
+    AuditRecord,
+    EngineImage,
+    GrantState,
+    GrantView,
+    Page,
+    SiteStats,
+    UserDetail,
+    UserState,
+    UserView,
+)
 
 T = TypeVar("T")
 
 # Fields of an application's display override (None clears one).
 DISPLAY_FIELDS = ("display_name", "description")
+DAY = timedelta(days=1)
 
 
 class Administration:
@@ -194,7 +215,7 @@ class Administration:
                 )
             return removed
 
-        def revoked(catalogue: Catalogue) -> list[Accounting]:
+        def revoked(catalogue: Catalogue) -> list[Grant]:
             grants = catalogue.grants_of(catalogue.get_user(user), catalogue.get_application(image))
             return [
                 g for g in grants if policy is None or GrantPolicy.from_model(g.policy) == policy
@@ -206,12 +227,121 @@ class Administration:
 
     async def stop_container(self, url_id: str) -> Container:
         """Stop anyone's app."""
-        container = await self.containers.find(url_id)
+        container = await self.containers.index.find(url_id)
         if container is None:
             raise NotFound(f"there is no application {url_id!r}")
         return await self.containers.stop(
             container.user, url_id, actor=self.actor, requester=self.requester
         )
+
+    # -- reads: frozen views; the engine is asked outside every transaction --
+
+    async def stats(self) -> SiteStats:
+        running = [c for c in await self.containers.index.list_all() if c.running]
+        with self.database.transaction(readonly=True) as session:
+            users, applications, grants = Catalogue(session).counts()
+            starts = AuditLog(session).count_since("container.start", utc_now() - DAY)
+        return SiteStats(
+            users=users,
+            active_users=len({c.user for c in running}),
+            applications=applications,
+            grants=grants,
+            running_containers=len(running),
+            starts_last_day=starts,
+        )
+
+    async def users_page(self, search: str, offset: int, limit: int) -> Page[UserState]:
+        """The users whose name contains ``search``, by name, with their running apps."""
+        with self.database.transaction(readonly=True) as session:
+            found, total = Catalogue(session).find_users(search, offset, limit)
+            users = [UserView.of(user, grants) for user, grants in found]
+        running = Counter(c.user for c in await self.containers.index.list_all() if c.running)
+        items = [UserState(user, running[user.name]) for user in users]
+        return Page(items, total, offset, limit)
+
+    async def user_detail(self, name: str) -> UserDetail:
+        """The user with their grants and their containers."""
+        with self.database.transaction(readonly=True) as session:
+            catalogue = Catalogue(session)
+            user = catalogue.get_user(name)
+            grants = [GrantView.of(grant) for grant in catalogue.find_grants(user_name=name)[0]]
+            view = UserView.of(user, len(grants))
+        containers = await self.containers.index.list_for_user(name)
+        by_grant = {c.mapping_id: c for c in containers}
+        return UserDetail(
+            user=view,
+            running_count=sum(1 for c in containers if c.running),
+            grants=[GrantState(grant, by_grant.get(grant.mapping_id)) for grant in grants],
+            containers=containers,
+        )
+
+    def application_view(self, application_id: int) -> ApplicationView:
+        with self.database.transaction(readonly=True) as session:
+            application = Catalogue(session).get_application_by_id(application_id)
+            return ApplicationView.of(application, len(application.grants))
+
+    async def applications_page(
+        self, search: str, offset: int, limit: int
+    ) -> Page[ApplicationState]:
+        """The applications whose image contains ``search``, by image, each with what
+        its image says."""
+        with self.database.transaction(readonly=True) as session:
+            found, total = Catalogue(session).find_applications(search, offset, limit)
+            applications = [ApplicationView.of(a, grants) for a, grants in found]
+        return Page(await self._with_images(applications), total, offset, limit)
+
+    async def application(self, application_id: int) -> ApplicationState:
+        [state] = await self._with_images([self.application_view(application_id)])
+        return state
+
+    async def _with_images(self, applications: list[ApplicationView]) -> list[ApplicationState]:
+        images = await self.containers.images.named(sorted({a.image for a in applications}))
+        by_name = {image.name: image for image in images}
+        return [
+            ApplicationState(a, by_name[a.image].with_overrides(a.display_name, a.description))
+            for a in applications
+        ]
+
+    async def engine_images(self) -> list[EngineImage]:
+        """Every tagged image on the engine, and whether an application is made of it."""
+        with self.database.transaction(readonly=True) as session:
+            # "app" and "app:latest" are one image: either spelling is registered.
+            registered = {
+                reference
+                for application in Catalogue(session).list_applications()
+                for reference in references(application.image)
+            }
+        images = await self.containers.images.every_tagged()
+        return [EngineImage(image, image.name in registered) for image in images]
+
+    async def grants_page(
+        self, user: str | None, application_id: int | None, offset: int, limit: int
+    ) -> Page[GrantState]:
+        """The grants (of ``user``, of ``application_id``), oldest first, each with
+        its container if one runs."""
+        with self.database.transaction(readonly=True) as session:
+            found, total = Catalogue(session).find_grants(user, application_id, offset, limit)
+            grants = [GrantView.of(grant) for grant in found]
+        running = {c.mapping_id: c for c in await self.containers.index.list_all()}
+        items = [GrantState(grant, running.get(grant.mapping_id)) for grant in grants]
+        return Page(items, total, offset, limit)
+
+    async def grant_state(self, mapping_id: str) -> GrantState:
+        with self.database.transaction(readonly=True) as session:
+            grant = GrantView.of(Catalogue(session).get_grant_by_id(mapping_id))
+        running = await self.containers.index.list_by_grant(mapping_id)
+        return GrantState(grant, running[0] if running else None)
+
+    async def containers_page(self, offset: int, limit: int) -> Page[Container]:
+        """Every container of the site, oldest first."""
+        found = sorted(await self.containers.index.list_all(), key=lambda c: c.created_at)
+        return Page(found[offset : offset + limit], len(found), offset, limit)
+
+    def audit_page(self, offset: int, limit: int) -> Page[AuditRecord]:
+        """The audit log, newest first."""
+        with self.database.transaction(readonly=True) as session:
+            entries, total = AuditLog(session).entries(offset, limit)
+            return Page([AuditRecord.of(entry) for entry in entries], total, offset, limit)
 
     # -- taking grants away --
 
@@ -221,7 +351,7 @@ class Administration:
 
     async def _taking_away(
         self,
-        grants: Callable[[Catalogue], Sequence[Accounting]],
+        grants: Callable[[Catalogue], Sequence[Grant]],
         change: Callable[[Catalogue, AuditLog], T],
     ) -> tuple[T, int]:
         with self.database.transaction(readonly=True) as session:

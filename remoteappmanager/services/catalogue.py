@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db.database import Database
-from ..db.models import NAME_LENGTH, Accounting, Application, User
+from ..db.models import NAME_LENGTH, Application, Grant, User
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from .policy import GrantPolicy
 
@@ -77,8 +77,8 @@ class Catalogue:
     def list_users(self) -> Sequence[User]:
         query = (
             select(User)
-            .options(selectinload(User.grants).selectinload(Accounting.application))
-            .options(selectinload(User.grants).selectinload(Accounting.policy))
+            .options(selectinload(User.grants).selectinload(Grant.application))
+            .options(selectinload(User.grants).selectinload(Grant.policy))
             .order_by(User.name)
         )
         return self.session.scalars(query).all()
@@ -112,9 +112,7 @@ class Catalogue:
         with their number of grants; and how many users match in all."""
         matching = func.lower(User.name).contains(search.lower(), autoescape=True)
         grants = (
-            select(func.count(Accounting.mapping_id))
-            .where(Accounting.user_id == User.id)
-            .scalar_subquery()
+            select(func.count(Grant.mapping_id)).where(Grant.user_id == User.id).scalar_subquery()
         )
         query = select(User, grants).where(matching).order_by(User.name).offset(offset).limit(limit)
         total = self.session.scalar(select(func.count(User.id)).where(matching)) or 0
@@ -140,6 +138,35 @@ class Catalogue:
 
     def list_applications(self) -> Sequence[Application]:
         return self.session.scalars(select(Application).order_by(Application.image)).all()
+
+    def find_applications(
+        self, search: str, offset: int, limit: int
+    ) -> tuple[Sequence[tuple[Application, int]], int]:
+        """A page of the applications whose image contains ``search`` (any case), by
+        image, each with its number of grants; and how many match in all."""
+        matching = func.lower(Application.image).contains(search.lower(), autoescape=True)
+        grants = (
+            select(func.count(Grant.mapping_id))
+            .where(Grant.application_id == Application.id)
+            .scalar_subquery()
+        )
+        query = (
+            select(Application, grants)
+            .where(matching)
+            .order_by(Application.image)
+            .offset(offset)
+            .limit(limit)
+        )
+        total = self.session.scalar(select(func.count(Application.id)).where(matching)) or 0
+        return [(application, count) for application, count in self.session.execute(query)], total
+
+    def counts(self) -> tuple[int, int, int]:
+        """How many users, applications and grants there are."""
+
+        def count(model: type[User | Application | Grant]) -> int:
+            return self.session.scalar(select(func.count()).select_from(model)) or 0
+
+        return count(User), count(Application), count(Grant)
 
     def get_application(self, image: str) -> Application:
         application = self.session.scalar(select(Application).where(Application.image == image))
@@ -183,49 +210,56 @@ class Catalogue:
 
     # -- grants --
 
-    def grants_of(self, user: User, application: Application) -> list[Accounting]:
-        query = select(Accounting).where(
-            Accounting.user_id == user.id, Accounting.application_id == application.id
+    def grants_of(self, user: User, application: Application) -> list[Grant]:
+        query = select(Grant).where(
+            Grant.user_id == user.id, Grant.application_id == application.id
         )
         return list(self.session.scalars(query))
 
-    def grants_of_user(self, user_name: str) -> Sequence[Accounting]:
+    def grants_of_user(self, user_name: str) -> Sequence[Grant]:
         query = (
-            select(Accounting)
-            .join(Accounting.user)
+            select(Grant)
+            .join(Grant.user)
             .where(User.name == user_name)
-            .options(selectinload(Accounting.application), selectinload(Accounting.policy))
-            .order_by(Accounting.created_at, Accounting.mapping_id)
+            .options(selectinload(Grant.application), selectinload(Grant.policy))
+            .order_by(Grant.created_at, Grant.mapping_id)
         )
         return self.session.scalars(query).all()
 
     def find_grants(
-        self, user_name: str | None = None, application_id: int | None = None
-    ) -> Sequence[Accounting]:
-        """Every grant, or those of a user, of an application, or both."""
-        query = (
-            select(Accounting)
-            .join(Accounting.user)
-            .options(
-                selectinload(Accounting.user),
-                selectinload(Accounting.application),
-                selectinload(Accounting.policy),
-            )
-            .order_by(Accounting.created_at, Accounting.mapping_id)
-        )
+        self,
+        user_name: str | None = None,
+        application_id: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[Sequence[Grant], int]:
+        """Every grant, or those of a user, of an application, or both, oldest first
+        (``limit`` of them from ``offset``); and how many match in all."""
+        matching = select(Grant).join(Grant.user)
         if user_name is not None:
-            query = query.where(User.name == user_name)
+            matching = matching.where(User.name == user_name)
         if application_id is not None:
-            query = query.where(Accounting.application_id == application_id)
-        return self.session.scalars(query).all()
+            matching = matching.where(Grant.application_id == application_id)
+        query = (
+            matching.options(
+                selectinload(Grant.user),
+                selectinload(Grant.application),
+                selectinload(Grant.policy),
+            )
+            .order_by(Grant.created_at, Grant.mapping_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        total = self.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        return self.session.scalars(query).all(), total
 
-    def get_grant_by_id(self, mapping_id: str) -> Accounting:
-        grant = self.session.get(Accounting, mapping_id)
+    def get_grant_by_id(self, mapping_id: str) -> Grant:
+        grant = self.session.get(Grant, mapping_id)
         if grant is None:
             raise NotFound(f"there is no grant {mapping_id!r}")
         return grant
 
-    def set_policy(self, grant: Accounting, policy: GrantPolicy) -> None:
+    def set_policy(self, grant: Grant, policy: GrantPolicy) -> None:
         """Give a grant another policy, unless the user has that grant already."""
         for other in self.grants_of(grant.user, grant.application):
             if other is not grant and GrantPolicy.from_model(other.policy) == policy:
@@ -236,20 +270,20 @@ class Catalogue:
         grant.policy = policy.to_model()
         self.session.flush()
 
-    def get_grant(self, user_name: str, mapping_id: str) -> Accounting:
+    def get_grant(self, user_name: str, mapping_id: str) -> Grant:
         """The user's grant ``mapping_id``; someone else's grant is not found either."""
         query = (
-            select(Accounting)
-            .join(Accounting.user)
-            .where(Accounting.mapping_id == mapping_id, User.name == user_name)
-            .options(selectinload(Accounting.application), selectinload(Accounting.policy))
+            select(Grant)
+            .join(Grant.user)
+            .where(Grant.mapping_id == mapping_id, User.name == user_name)
+            .options(selectinload(Grant.application), selectinload(Grant.policy))
         )
         grant = self.session.scalar(query)
         if grant is None:
             raise NotFound(f"{user_name!r} has no application {mapping_id!r}")
         return grant
 
-    def grant(self, image: str, user_name: str, policy: GrantPolicy) -> tuple[Accounting, bool]:
+    def grant(self, image: str, user_name: str, policy: GrantPolicy) -> tuple[Grant, bool]:
         """Let the user run the image under ``policy``.
 
         Granting what is granted already changes nothing: the existing grant is
@@ -260,12 +294,12 @@ class Catalogue:
         for existing in self.grants_of(user, application):
             if GrantPolicy.from_model(existing.policy) == policy:
                 return existing, False
-        grant = Accounting(user=user, application=application, policy=policy.to_model())
+        grant = Grant(user=user, application=application, policy=policy.to_model())
         self.session.add(grant)
         self.session.flush()
         return grant, True
 
-    def revoke(self, image: str, user_name: str, policy: GrantPolicy | None) -> list[Accounting]:
+    def revoke(self, image: str, user_name: str, policy: GrantPolicy | None) -> list[Grant]:
         """Remove the user's grant of the image with ``policy``, or all of them if None."""
         application = self.get_application(image)
         user = self.get_user(user_name)

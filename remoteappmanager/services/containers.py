@@ -1,8 +1,9 @@
 """Turning a grant into a running, reachable, labelled, limited container, and back.
 
 Used by the user API, the admin API and the command line alike. The Docker engine
-is the truth about what runs (containers are found by their labels, within this
-service's realm); the database is the truth about who may run what.
+is the truth about what runs (the `ContainerIndex` finds containers by their labels,
+within the site's realm); the database is the truth about who may run what; the
+`ImageCatalogue` says what images say of themselves.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import os
 import re
 import secrets
 import sys
-import threading
 import time
-from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,11 +31,12 @@ from traitlets import (
     TraitError,
     Unicode,
     default,
+    observe,
     validate,
 )
 from traitlets.config import LoggingConfigurable
 
-from ..db import Accounting, Database
+from ..db import Database
 from ..docker import DockerClient
 from ..docker.container import (
     MAPPING_ID_LABEL,
@@ -49,7 +48,7 @@ from ..docker.container import (
     USER_LABEL,
     Container,
 )
-from ..docker.image import ImageCache, ImageInfo, references
+from ..docker.image import ImageInfo
 from ..errors import (
     AlreadyExists,
     InvalidInput,
@@ -64,36 +63,11 @@ from ..naming import escape_name, unix_name, url_path_name
 from .audit import COMMAND_LINE, AuditLog, Requester
 from .catalogue import Catalogue
 from .configurables import configurable_environment
+from .container_index import ContainerIndex
+from .images import ImageCatalogue
 from .policy import WORKSPACE_TARGET, GrantPolicy, Policy, Volume
+from .views import GrantView
 
-
-@dataclass(frozen=True)
-class Grant:
-    """What a start needs from the database, read in one short transaction."""
-
-    user: str
-    user_id: int  # the user's row: what their apps' uid derives from
-    mapping_id: str
-    image: str
-    display_name: str | None
-    description: str | None
-    policy: GrantPolicy
-
-    @classmethod
-    def from_model(cls, user: str, grant: Accounting) -> Grant:
-        return cls(
-            user=user,
-            user_id=grant.user.id,
-            mapping_id=grant.mapping_id,
-            image=grant.application.image,
-            display_name=grant.application.display_name,
-            description=grant.application.description,
-            # Checked again here: the row may predate today's rules.
-            policy=GrantPolicy.from_model(grant.policy),
-        )
-
-
-FEW_IMAGES = 4
 # Docker's default capabilities without NET_RAW (raw sockets: ARP spoofing on the
 # shared bridge) and MKNOD (device nodes).
 DEFAULT_ALLOWED_CAPABILITIES = frozenset(
@@ -116,19 +90,11 @@ class ContainerService(LoggingConfigurable):
 
     database = Instance(Database)
     docker = Instance(DockerClient)
-
-    realm = Unicode(
-        "remoteappmanager",
-        help="""Label value that marks the containers of this site. Containers of another
-        realm on the same engine are never listed, stopped or routed.""",
-    ).tag(config=True)
+    index = Instance(ContainerIndex, help="Where the containers are found.")
+    images = Instance(ImageCatalogue, help="What the images say of themselves.")
 
     hub_prefix = Unicode(
         "/", help="JupyterHub's base URL; users' services live at {hub_prefix}user/<name>/."
-    ).tag(config=True)
-
-    container_port = Int(
-        8888, help="The port applications listen on, unless their image's `port` label says."
     ).tag(config=True)
 
     app_origin = Unicode(
@@ -263,6 +229,22 @@ class ContainerService(LoggingConfigurable):
                 )
         return names
 
+    @default("index")
+    def _index_default(self) -> ContainerIndex:
+        return ContainerIndex(parent=self, docker=self.docker)
+
+    @default("images")
+    def _images_default(self) -> ImageCatalogue:
+        return ImageCatalogue(self.docker)
+
+    @observe("docker")
+    def _one_engine(self, change: Any) -> None:
+        # The index and the images ask the engine the launcher starts apps on.
+        if self.trait_has_value("index"):
+            self.index.docker = change.new
+        if self.trait_has_value("images"):
+            self.images.docker = change.new
+
     @default("hub_prefix")
     def _hub_prefix_default(self) -> str:
         return os.environ.get("JUPYTERHUB_BASE_URL", "/")
@@ -313,108 +295,9 @@ class ContainerService(LoggingConfigurable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.policy = Policy(parent=self)  # c.Policy: what grants may mount
-        self._images = ImageCache()
-        # Where the gateway sends each url_id; trusted only while the engine's event
-        # stream is open, and emptied at every event, so it never outlives a change.
-        self._routes: dict[tuple[str, str], Container] = {}
-        self._generation = 0  # counts the times the routes were forgotten
-        self._watching = False
-        self._watcher: threading.Thread | None = None
-        self._listeners: list[Callable[[], None]] = []
         self._network_ready = False  # made or found once; not asked again
         # One start at a time per grant: later callers join the start under way.
         self._starting: dict[tuple[str, str], asyncio.Task[tuple[Container, bool]]] = {}
-
-    # -- finding --
-
-    async def list_all(self) -> list[Container]:
-        return await self._find({})
-
-    async def list_for_user(self, user: str) -> list[Container]:
-        return await self._find({USER_LABEL: user})
-
-    async def list_by_grant(self, mapping_id: str) -> list[Container]:
-        return await self._find({MAPPING_ID_LABEL: mapping_id})
-
-    async def find(self, url_id: str, user: str | None = None) -> Container | None:
-        """The container ``url_id`` (of ``user``, if given), None if there is none."""
-        labels = {URL_ID_LABEL: url_id}
-        if user is not None:
-            labels[USER_LABEL] = user
-        found = await self._find(labels)
-        return found[0] if found else None
-
-    async def route(self, url_id: str, user: str) -> Container | None:
-        """The user's running container ``url_id``, for the gateway's every request.
-
-        Answers from memory while the engine's event stream says nothing changed, and
-        asks the engine otherwise: no Docker call per request in the steady state.
-        """
-        self._watch()
-        key = (url_id, user)
-        container = self._routes.get(key) if self._watching else None
-        if container is None:
-            generation = self._generation
-            container = await self.find(url_id, user=user)
-            # Keep it only if no event came while we asked: it may be stale already.
-            fresh = generation == self._generation and self._watching
-            if container is not None and container.running and fresh:
-                self._routes[key] = container
-        return container
-
-    def _forget_routes(self) -> None:
-        self._generation += 1
-        self._routes.clear()
-        for listener in self._listeners:
-            listener()
-
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` (on the event loop) whenever a container of the realm
-        changes, and whenever the engine's event stream opens or closes."""
-        self._listeners.append(listener)
-        self._watch()
-
-    def _watch(self) -> None:
-        if self._watcher is not None:
-            return
-        loop = asyncio.get_running_loop()
-
-        def on_loop(callback: Callable[[], None]) -> None:
-            with suppress(RuntimeError):  # the loop has closed: nobody to tell
-                loop.call_soon_threadsafe(callback)
-
-        def forget(*_: object) -> None:
-            on_loop(self._forget_routes)
-
-        def connected() -> None:
-            def trust() -> None:
-                self._forget_routes()  # learnt before the stream opened
-                self._watching = True
-
-            on_loop(trust)
-
-        def follow() -> None:
-            delay = 0.5
-            while not loop.is_closed():
-                try:
-                    self.docker.watch_events({REALM_LABEL: self.realm}, connected, forget)
-                    delay = 0.5
-                except Unavailable as exc:
-                    self.log.debug("no Docker events: %s", exc.log_message)
-                on_loop(self._stop_trusting)
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
-
-        self._watcher = threading.Thread(target=follow, name="docker-events", daemon=True)
-        self._watcher.start()
-
-    def _stop_trusting(self) -> None:
-        self._watching = False
-        self._forget_routes()
-
-    async def _find(self, labels: dict[str, str]) -> list[Container]:
-        summaries = await self.docker.list_containers({REALM_LABEL: self.realm, **labels})
-        return [Container.from_summary(summary, self.container_port) for summary in summaries]
 
     # -- starting --
 
@@ -451,7 +334,7 @@ class ContainerService(LoggingConfigurable):
         """A start of an app that runs already asks nothing new of it: every setting
         sent must be the running one's, else a 409 says so (it is never ignored)."""
         grant = self._load_grant(user, mapping_id)
-        image = await self.image_info(grant.image, grant.display_name, grant.description)
+        image = await self.images.get(grant.image, grant.display_name, grant.description)
         wanted = configurable_environment(image, grant.policy, configurables)
         running = dict(container.settings)
         if any(running.get(name) != value for name, value in wanted.items()):
@@ -471,20 +354,17 @@ class ContainerService(LoggingConfigurable):
                 ) from None
             raise
 
-    async def _find_grant(self, user: str, mapping_id: str) -> list[Container]:
-        return await self._find({USER_LABEL: user, MAPPING_ID_LABEL: mapping_id})
-
     async def _start(
         self, user: str, mapping_id: str, configurables: Any, requester: Requester
     ) -> tuple[Container, bool]:
         grant = self._load_grant(user, mapping_id)
-        existing = await self._find_grant(user, mapping_id)
+        existing = await self.index.list_by_grant(mapping_id, user=user)
         for container in existing:
             # One that does not answer is the leftover of a start that failed while
             # the engine was out of reach: replaced below, never adopted.
             if container.running and await self._still_answers(container):
                 return container, False
-        image = await self.image_info(grant.image, grant.display_name, grant.description)
+        image = await self.images.get(grant.image, grant.display_name, grant.description)
         url_id = secrets.token_hex(16)
         urlpath = f"{self.user_prefix(user)}containers/{url_id}/"
         origin = self.origin_for(url_id)
@@ -508,7 +388,7 @@ class ContainerService(LoggingConfigurable):
             MAPPING_ID_LABEL: mapping_id,
             URL_ID_LABEL: url_id,
             URLPATH_LABEL: urlpath,
-            REALM_LABEL: self.realm,
+            REALM_LABEL: self.index.realm,
             # Always set: a label of the image must not choose where the app is routed.
             ORIGIN_LABEL: origin,
             SETTINGS_LABEL: json.dumps(settings, sort_keys=True),
@@ -543,13 +423,13 @@ class ContainerService(LoggingConfigurable):
         except RemoteAppError as error:
             self.log.error("could not write %s of %s to the audit log: %s", action, target, error)
 
-    def _load_grant(self, user: str, mapping_id: str) -> Grant:
+    def _load_grant(self, user: str, mapping_id: str) -> GrantView:
         with self.database.transaction(readonly=True) as session:
-            return Grant.from_model(user, Catalogue(session).get_grant(user, mapping_id))
+            return GrantView.of(Catalogue(session).get_grant(user, mapping_id))
 
     async def applications_of(
         self, user: str, mapping_id: str | None = None
-    ) -> list[tuple[Grant, ImageInfo, Container | None]]:
+    ) -> list[tuple[GrantView, ImageInfo, Container | None]]:
         """The user's grants (or one), each with its image and its container if any.
 
         One database read, then one look at the user's containers and one at the
@@ -557,14 +437,12 @@ class ContainerService(LoggingConfigurable):
         """
         if mapping_id is None:
             with self.database.transaction(readonly=True) as session:
-                grants = [
-                    Grant.from_model(user, each) for each in Catalogue(session).grants_of_user(user)
-                ]
+                grants = [GrantView.of(each) for each in Catalogue(session).grants_of_user(user)]
         else:
             grants = [self._load_grant(user, mapping_id)]
         names = sorted({grant.image for grant in grants})
         containers, images = await asyncio.gather(
-            self.list_for_user(user), self.images_named(names)
+            self.index.list_for_user(user), self.images.named(names)
         )
         image_of = dict(zip(names, images, strict=True))
         container_of = {c.mapping_id: c for c in containers}
@@ -581,52 +459,8 @@ class ContainerService(LoggingConfigurable):
         """The image of the user's grant ``mapping_id`` (`ImageInfo.missing` when the
         engine lacks it), without looking at containers; NotFound for anyone else's."""
         grant = self._load_grant(user, mapping_id)
-        [image] = await self.images_named([grant.image])
+        [image] = await self.images.named([grant.image])
         return image.with_overrides(grant.display_name, grant.description)
-
-    async def images_named(self, names: list[str]) -> list[ImageInfo]:
-        """What the images say of themselves (`ImageInfo.missing` for an absent one)."""
-        # A few images are inspected each; for more, one list of every image on the
-        # engine costs less than an inspection each (5 ms against 40 for 50 images).
-        if len(names) <= FEW_IMAGES:
-            return list(await asyncio.gather(*(self._image_or_missing(n) for n in names)))
-        listed = await self.docker.list_images()
-        by_reference = {
-            reference: summary
-            for summary in listed
-            for reference in (summary.get("RepoTags") or []) + (summary.get("RepoDigests") or [])
-        }
-        images = []
-        for name in names:
-            found = next((by_reference[r] for r in references(name) if r in by_reference), None)
-            # A name the list spells another way is asked for on its own.
-            images.append(
-                self._images.get(name, found) if found else await self._image_or_missing(name)
-            )
-        return images
-
-    async def engine_images(self) -> list[ImageInfo]:
-        """Every tagged image on the engine, by name, as its labels describe it."""
-        listed = await self.docker.list_images()
-        found = {
-            tag: summary
-            for summary in listed
-            for tag in summary.get("RepoTags") or []
-            if tag != "<none>:<none>"
-        }
-        return [self._images.get(tag, found[tag]) for tag in sorted(found)]
-
-    async def _image_or_missing(self, name: str) -> ImageInfo:
-        inspected = await self.docker.inspect_image(name)
-        return ImageInfo.missing(name) if inspected is None else self._images.get(name, inspected)
-
-    async def image_info(
-        self, image: str, display_name: str | None = None, description: str | None = None
-    ) -> ImageInfo:
-        inspected = await self.docker.inspect_image(image)
-        if inspected is None:
-            raise NotFound(f"the image {image!r} of this application is not on the Docker engine")
-        return self._images.get(image, inspected).with_overrides(display_name, description)
 
     def user_prefix(self, user: str) -> str:
         """``/user/<name>/`` under the Hub's base URL."""
@@ -648,7 +482,7 @@ class ContainerService(LoggingConfigurable):
                 f"({human_size(limit)}): delete files there before starting an application"
             )
 
-    def app_uid(self, grant: Grant) -> int:
+    def app_uid(self, grant: GrantView) -> int:
         """The uid (and gid) the grant's app runs as, and its workspace's owner."""
         if os.geteuid() != 0:
             return os.geteuid()
@@ -725,7 +559,7 @@ class ContainerService(LoggingConfigurable):
 
     async def _create(
         self,
-        grant: Grant,
+        grant: GrantView,
         image: ImageInfo,
         environment: dict[str, str],
         labels: dict[str, str],
@@ -736,7 +570,7 @@ class ContainerService(LoggingConfigurable):
         # one started by another process.
         name = f"{self.name_prefix}-{escape_name(grant.user)}-{grant.mapping_id}"
         if self.network and not self._network_ready:
-            await self.docker.ensure_network(self.network, {REALM_LABEL: self.realm})
+            await self.docker.ensure_network(self.network, {REALM_LABEL: self.index.realm})
             self._network_ready = True
         creating = asyncio.ensure_future(
             self.docker.create_container(
@@ -744,7 +578,7 @@ class ContainerService(LoggingConfigurable):
                 name=name,
                 environment=environment,
                 labels=labels,
-                port=image.serving.port or self.container_port,
+                port=image.serving.port or self.index.container_port,
                 host_config=self._host_config(mounts, image),
                 # An image that cannot change user (no SETUID) starts as the app's
                 # user; one that can starts as its own and becomes $APP_UID itself.
@@ -760,7 +594,7 @@ class ContainerService(LoggingConfigurable):
             raise
 
     async def _describe(self, url_id: str) -> Container:
-        container = await self.find(url_id)
+        container = await self.index.find(url_id)
         if container is None or container.address is None:
             raise StartFailed("the application stopped as soon as it started")
         return container
@@ -850,7 +684,7 @@ class ContainerService(LoggingConfigurable):
     ) -> Container:
         """Stop and remove the user's container ``url_id``; someone else's is not found.
         ``actor`` is who asked, if not the user (an administrator)."""
-        container = await self.find(url_id, user=user)
+        container = await self.index.find(url_id, user=user)
         if container is None:
             raise NotFound(f"there is no application {url_id!r} to stop")
         await self._stop(container)
@@ -870,13 +704,12 @@ class ContainerService(LoggingConfigurable):
         Found by mapping id in every realm: mapping ids are random and unique to
         their grant, and a revoked grant must not keep running anywhere.
         """
-        summaries = await self.docker.list_containers({MAPPING_ID_LABEL: mapping_id})
-        containers = [Container.from_summary(s, self.container_port) for s in summaries]
+        containers = await self.index.list_by_grant_in_every_realm(mapping_id)
         await asyncio.gather(*(self._stop(container) for container in containers))
         return containers
 
     async def _stop(self, container: Container) -> None:
-        self._forget_routes()  # at once, not when the engine's event arrives
+        self.index.forget_routes()  # at once, not when the engine's event arrives
         await self.docker.stop_container(container.id, self.stop_grace)
         await self.docker.remove_container(container.id)
         self.log.info("stopped %s of %s", container.url_id, container.user)

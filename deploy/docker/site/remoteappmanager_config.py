@@ -5,7 +5,7 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 # The label value of this site's application containers: two sites on one Docker engine
 # need two realms.
-c.ContainerService.realm = "remoteappmanager"
+c.ContainerIndex.realm = "remoteappmanager"
 
 # What each application container may use.
 # c.ContainerService.mem_limit = "2g"

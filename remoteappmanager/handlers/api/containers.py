@@ -10,7 +10,7 @@ from .serialize import container_json
 class ContainersHandler(APIHandler):
     async def get(self) -> None:
         user = self.require_owner()
-        found = await self.containers.list_for_user(user)
+        found = await self.containers.index.list_for_user(user)
         self.write_json({"items": [container_json(c) for c in found]})
 
     async def post(self) -> None:
@@ -29,7 +29,7 @@ class ContainersHandler(APIHandler):
 class ContainerHandler(APIHandler):
     async def get(self, url_id: str) -> None:
         user = self.require_owner()
-        container = await self.containers.find(url_id, user=user)
+        container = await self.containers.index.find(url_id, user=user)
         if container is None:
             raise NotFound(f"there is no application {url_id!r}")
         self.write_json(container_json(container))

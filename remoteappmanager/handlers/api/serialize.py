@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from ...db.models import Accounting, Application, AuditEntry, User, utc_iso
+from ...db.models import utc_iso
 from ...docker.container import Container
 from ...docker.image import ImageInfo
 from ...services.configurables import available_configurables
 from ...services.policy import GrantPolicy
+from ...services.views import (
+    ApplicationState,
+    AuditRecord,
+    EngineImage,
+    GrantState,
+    Page,
+    SiteStats,
+    UserDetail,
+    UserState,
+)
+
+T = TypeVar("T")
 
 
 def container_json(container: Container) -> dict[str, Any]:
@@ -62,19 +75,26 @@ def application_json(
 # -- the admin API --
 
 
-def admin_user_json(user: User, grant_count: int, running_count: int) -> dict[str, Any]:
+def admin_user_json(state: UserState) -> dict[str, Any]:
     return {
-        "name": user.name,
-        "created_at": utc_iso(user.created_at),
-        "grant_count": grant_count,
-        "running_count": running_count,
+        "name": state.user.name,
+        "created_at": utc_iso(state.user.created_at),
+        "grant_count": state.user.grant_count,
+        "running_count": state.running_count,
     }
 
 
-def admin_application_json(
-    application: Application, image: ImageInfo, grant_count: int, api_url: str
-) -> dict[str, Any]:
+def admin_user_detail_json(detail: UserDetail) -> dict[str, Any]:
+    return {
+        **admin_user_json(UserState(detail.user, detail.running_count)),
+        "grants": [grant_json(state) for state in detail.grants],
+        "containers": [container_json(container) for container in detail.containers],
+    }
+
+
+def admin_application_json(state: ApplicationState, api_url: str) -> dict[str, Any]:
     """``api_url``: the API's absolute path, ``{prefix}api/v1/``, for the icon's URL."""
+    application, image = state.application, state.image
     icon_url = f"{api_url}admin/applications/{application.id}/icon"
     return {
         "id": application.id,
@@ -82,7 +102,7 @@ def admin_application_json(
         "display_name": application.display_name,
         "description": application.description,
         "created_at": utc_iso(application.created_at),
-        "grant_count": grant_count,
+        "grant_count": application.grant_count,
         "labels": {
             "available": image.available,
             "name": image.title,
@@ -93,26 +113,38 @@ def admin_application_json(
     }
 
 
-def grant_json(grant: Accounting, container: Container | None) -> dict[str, Any]:
+def engine_image_json(found: EngineImage) -> dict[str, Any]:
+    image = found.image
+    return {
+        "image": image.name,
+        "name": image.title,
+        "type": image.type,
+        "described": image.ui_name is not None,
+        "registered": found.registered,
+    }
+
+
+def grant_json(state: GrantState) -> dict[str, Any]:
+    grant, container = state.grant, state.container
     return {
         "mapping_id": grant.mapping_id,
-        "user": grant.user.name,
+        "user": grant.user,
         "application_id": grant.application_id,
-        "image": grant.application.image,
-        "policy": GrantPolicy.from_model(grant.policy).to_json(),
+        "image": grant.image,
+        "policy": grant.policy.to_json(),
         "created_at": utc_iso(grant.created_at),
         "container": container_json(container) if container else None,
     }
 
 
-def audit_json(entry: AuditEntry) -> dict[str, Any]:
+def audit_json(entry: AuditRecord) -> dict[str, Any]:
     return {
         "id": entry.id,
         "at": utc_iso(entry.at),
         "actor": entry.actor,
         "action": entry.action,
         "target": entry.target,
-        "details": json.loads(entry.details) if entry.details else None,
+        "details": entry.details,
         "via": entry.via,
         "credential_id": entry.credential_id,
         "client": entry.client,
@@ -120,5 +152,14 @@ def audit_json(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def page_json(items: list[Any], total: int, offset: int, limit: int) -> dict[str, Any]:
-    return {"items": items, "total": total, "offset": offset, "limit": limit}
+def stats_json(stats: SiteStats) -> dict[str, Any]:
+    return dataclasses.asdict(stats)
+
+
+def page_json(page: Page[T], item_json: Callable[[T], Any]) -> dict[str, Any]:
+    return {
+        "items": [item_json(item) for item in page.items],
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+    }

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from ....db.models import Application
 from ....errors import InvalidInput
 from ....services.administration import DISPLAY_FIELDS
-from ....services.catalogue import Catalogue
 from ..icons import write_icon
 from ..serialize import admin_application_json, page_json
 from .base import AdminHandler, whole_number
@@ -17,13 +14,9 @@ from .base import AdminHandler, whole_number
 class ApplicationsHandler(AdminHandler):
     async def get(self) -> None:
         offset, limit = self.page()
-        search = self.get_query_argument("q", "").lower()
-        with self.database.transaction(readonly=True) as session:
-            every = Catalogue(session).list_applications()
-            matching = [a for a in every if search in a.image.lower()]
-            page = matching[offset : offset + limit]
-            items = await describe(self, page)
-        self.write_json(page_json(items, len(matching), offset, limit))
+        search = self.get_query_argument("q", "")
+        page = await self.administration.applications_page(search, offset, limit)
+        self.write_json(page_json(page, lambda state: admin_application_json(state, self.api_url)))
 
     async def post(self) -> None:
         body = self.json_body(allowed={"image", "verify", *DISPLAY_FIELDS})
@@ -54,8 +47,7 @@ class ApplicationHandler(AdminHandler):
         await write_application(self, identifier)
 
     async def delete(self, application_id: str) -> None:
-        with self.database.transaction(readonly=True) as session:
-            image = Catalogue(session).get_application_by_id(to_id(application_id)).image
+        image = self.administration.application_view(to_id(application_id)).image
         grants, stopped = await self.administration.remove_application(image)
         self.write_json({"grants": grants, "stopped": stopped})
 
@@ -65,10 +57,8 @@ class ApplicationIconHandler(AdminHandler):
 
     async def get(self, application_id: str) -> None:
         identifier = to_id(application_id)
-        with self.database.transaction(readonly=True) as session:
-            image_name = Catalogue(session).get_application_by_id(identifier).image
-        [image] = await self.containers.images_named([image_name])
-        write_icon(self, image, f"the application {identifier}")
+        state = await self.administration.application(identifier)
+        write_icon(self, state.image, f"the application {identifier}")
 
 
 def to_id(text: str) -> int:
@@ -83,28 +73,9 @@ def display_fields(body: dict[str, Any]) -> dict[str, str | None]:
     return {field: body[field] for field in DISPLAY_FIELDS if field in body}
 
 
-async def describe(handler: AdminHandler, applications: Sequence[Application]) -> list[Any]:
-    """Applications with what their images say (inside the caller's transaction)."""
-    images = await handler.containers.images_named(sorted({a.image for a in applications}))
-    by_name = {image.name: image for image in images}
-    return [
-        admin_application_json(
-            application,
-            by_name[application.image].with_overrides(
-                application.display_name, application.description
-            ),
-            len(application.grants),
-            handler.api_url,
-        )
-        for application in applications
-    ]
-
-
 async def write_application(handler: AdminHandler, application_id: int, status: int = 200) -> None:
-    with handler.database.transaction(readonly=True) as session:
-        application = Catalogue(session).get_application_by_id(application_id)
-        [body] = await describe(handler, [application])
-    handler.write_json(body, status=status)
+    state = await handler.administration.application(application_id)
+    handler.write_json(admin_application_json(state, handler.api_url), status=status)
 
 
 routes = [

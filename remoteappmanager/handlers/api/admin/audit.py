@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ....services.audit import AuditLog
 from ..serialize import audit_json, page_json
 from .base import AdminHandler
 
@@ -10,10 +9,7 @@ from .base import AdminHandler
 class AuditHandler(AdminHandler):
     async def get(self) -> None:
         offset, limit = self.page()
-        with self.database.transaction(readonly=True) as session:
-            entries, total = AuditLog(session).entries(offset, limit)
-            items = [audit_json(entry) for entry in entries]
-        self.write_json(page_json(items, total, offset, limit))
+        self.write_json(page_json(self.administration.audit_page(offset, limit), audit_json))
 
 
 routes = [(r"audit", AuditHandler)]

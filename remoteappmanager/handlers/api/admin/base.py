@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tornado import web
 
-from ....db import Database
 from ....errors import InvalidInput, LoginTooOld
 from ....services.administration import Administration
 from ...base import APIHandler
@@ -38,14 +37,9 @@ class AdminHandler(APIHandler):
             )
 
     @property
-    def database(self) -> Database:
-        database: Database = self.settings["database"]
-        return database
-
-    @property
     def administration(self) -> Administration:
         return Administration(
-            self.database, self.containers, actor=self.owner, requester=self.requester
+            self.containers.database, self.containers, actor=self.owner, requester=self.requester
         )
 
     def page(self) -> tuple[int, int]:

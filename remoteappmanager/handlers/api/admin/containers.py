@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ..serialize import container_json
+from ..serialize import container_json, page_json
 from .base import AdminHandler
 
 
 class ContainersHandler(AdminHandler):
     async def get(self) -> None:
-        found = await self.containers.list_all()
-        found.sort(key=lambda container: container.created_at)
-        self.write_json({"items": [container_json(container) for container in found]})
+        offset, limit = self.page()
+        page = await self.administration.containers_page(offset, limit)
+        self.write_json(page_json(page, container_json))
 
 
 class ContainerHandler(AdminHandler):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ....errors import InvalidInput
-from ....services.catalogue import Catalogue
 from ....services.policy import GrantPolicy
-from ..serialize import grant_json
+from ..serialize import grant_json, page_json
 from .applications import to_id
 from .base import AdminHandler
 
@@ -14,13 +13,11 @@ class GrantsHandler(AdminHandler):
     async def get(self) -> None:
         user = self.get_query_argument("user", None)
         application = self.get_query_argument("application_id", None)
-        running = {c.mapping_id: c for c in await self.containers.list_all()}
-        with self.database.transaction(readonly=True) as session:
-            found = Catalogue(session).find_grants(
-                user_name=user, application_id=to_id(application) if application else None
-            )
-            items = [grant_json(grant, running.get(grant.mapping_id)) for grant in found]
-        self.write_json({"items": items})
+        offset, limit = self.page()
+        page = await self.administration.grants_page(
+            user, to_id(application) if application else None, offset, limit
+        )
+        self.write_json(page_json(page, grant_json))
 
     async def post(self) -> None:
         body = self.json_body(allowed={"user", "application_id", "policy"})
@@ -30,8 +27,7 @@ class GrantsHandler(AdminHandler):
         if not isinstance(application_id, int) or isinstance(application_id, bool):
             raise InvalidInput("application_id must be the id of an application")
         policy = GrantPolicy.from_json(body.get("policy"))
-        with self.database.transaction(readonly=True) as session:
-            image = Catalogue(session).get_application_by_id(application_id).image
+        image = self.administration.application_view(application_id).image
         mapping_id, created = self.administration.grant(image, user, policy)
         self.set_header("Location", f"{self.request.path.rstrip('/')}/{mapping_id}")
         await write_grant(self, mapping_id, status=201 if created else 200)
@@ -54,11 +50,8 @@ class GrantHandler(AdminHandler):
 
 
 async def write_grant(handler: AdminHandler, mapping_id: str, status: int = 200) -> None:
-    running = await handler.containers.list_by_grant(mapping_id)
-    with handler.database.transaction(readonly=True) as session:
-        grant = Catalogue(session).get_grant_by_id(mapping_id)
-        body = grant_json(grant, running[0] if running else None)
-    handler.write_json(body, status=status)
+    state = await handler.administration.grant_state(mapping_id)
+    handler.write_json(grant_json(state), status=status)
 
 
 routes = [

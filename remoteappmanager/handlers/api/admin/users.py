@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from urllib.parse import quote
 
 from ....errors import InvalidInput
-from ....services.catalogue import Catalogue
-from ..serialize import admin_user_json, container_json, grant_json, page_json
+from ..serialize import admin_user_detail_json, admin_user_json, page_json
 from .base import AdminHandler
 
 
@@ -15,11 +13,8 @@ class UsersHandler(AdminHandler):
     async def get(self) -> None:
         offset, limit = self.page()
         search = self.get_query_argument("q", "")
-        running = Counter(c.user for c in await self.containers.list_all() if c.running)
-        with self.database.transaction(readonly=True) as session:
-            found, total = Catalogue(session).find_users(search, offset, limit)
-            items = [admin_user_json(user, grants, running[user.name]) for user, grants in found]
-        self.write_json(page_json(items, total, offset, limit))
+        page = await self.administration.users_page(search, offset, limit)
+        self.write_json(page_json(page, admin_user_json))
 
     async def post(self) -> None:
         name = self.json_body(allowed={"name"}).get("name")
@@ -41,16 +36,8 @@ class UserHandler(AdminHandler):
 
 async def write_user(handler: AdminHandler, name: str, status: int = 200) -> None:
     """The user with their grants and containers."""
-    containers = {c.mapping_id: c for c in await handler.containers.list_for_user(name)}
-    with handler.database.transaction(readonly=True) as session:
-        catalogue = Catalogue(session)
-        user = catalogue.get_user(name)
-        grants = catalogue.find_grants(user_name=name)
-        running = sum(1 for c in containers.values() if c.running)
-        body = admin_user_json(user, len(grants), running)
-        body["grants"] = [grant_json(g, containers.get(g.mapping_id)) for g in grants]
-    body["containers"] = [container_json(c) for c in containers.values()]
-    handler.write_json(body, status=status)
+    detail = await handler.administration.user_detail(name)
+    handler.write_json(admin_user_detail_json(detail), status=status)
 
 
 routes = [

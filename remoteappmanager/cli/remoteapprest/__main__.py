@@ -1,0 +1,7 @@
+"""`python -m remoteappmanager.cli.remoteapprest`, as the console script."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
