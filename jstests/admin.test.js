@@ -200,6 +200,7 @@ describe("admin grants", () => {
     await wrapper.get('[data-testid="policy-home"]').setValue(true);
     await wrapper.get('[data-testid="policy-startupdata"]').setValue(true);
     await wrapper.get('[data-testid="policy-volume"]').setValue("/etc:/data:ro");
+    await wrapper.get('[data-testid="policy-idle-timeout"]').setValue("600");
     await wrapper.get('[data-testid="create-grant"]').trigger("submit");
     await flushPromises();
     expect(api.calls.find((c) => c.method === "POST").arg).toEqual({
@@ -211,8 +212,29 @@ describe("admin grants", () => {
         allow_startup_data: true,
         volume: "/etc:/data:ro",
         app_license: null,
+        idle_timeout: 600,
+        max_lifetime: null,
       },
     });
     expect(wrapper.get('[data-testid="error"]').text()).toContain("never mounted");
+  });
+
+  it("says a bad time limit in the form, and sends nothing", async () => {
+    const api = fakeApi({
+      "GET admin/grants": { items: [] },
+      "GET admin/applications": page([{ id: 7, image: "demo/app:1", labels: { name: "Demo" } }]),
+      "GET admin/users": page([user("carol")]),
+    });
+    const { wrapper } = mountWith(AdminGrants, { api, config: ADMIN, props: { query: {} } });
+    await flushPromises();
+    await wrapper.get('[data-testid="new-grant-user"]').setValue("carol");
+    await wrapper.get('[data-testid="new-grant-application"]').setValue("7");
+    await wrapper.get('[data-testid="policy-max-lifetime"]').setValue("-3");
+    await wrapper.get('[data-testid="create-grant"]').trigger("submit");
+    await flushPromises();
+    expect(api.calls.some((c) => c.method === "POST")).toBe(false);
+    expect(wrapper.get('[data-testid="error"]').text()).toContain(
+      "The maximum lifetime must be a whole number of seconds",
+    );
   });
 });

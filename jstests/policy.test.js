@@ -8,14 +8,21 @@ describe("policyInWords", () => {
         workspace: true,
         volume: { target: "/data", mode: "ro" },
         license: true,
-        allow_view: true,
+        idle_timeout: 600,
+        max_lifetime: 7200,
       }),
     ).toEqual([
       "Your workspace is mounted at /workspace",
       "A data folder is mounted at /data (read-only)",
       "A licence is provided",
-      "You may share a view of this application",
+      "Stops after 10 minutes unused",
+      "Runs at most 2 hours per start",
     ]);
+  });
+
+  it("promises no sharing, and no limit that is not there", () => {
+    const words = policyInWords({ workspace: true, allow_view: true, idle_timeout: 0, max_lifetime: 90 });
+    expect(words).toEqual(["Your workspace is mounted at /workspace", "Runs at most 90 seconds per start"]);
   });
 
   it("says a writable volume is writable", () => {
@@ -40,17 +47,37 @@ describe("the admin policy form", () => {
       allow_startup_data: true,
       volume: "/srv/data:/data:ro",
       app_license: null,
+      idle_timeout: 0,
+      max_lifetime: null,
     };
     const form = policyForm(policy);
-    expect(form).toEqual({ ...policy, app_license: "" });
+    expect(form).toEqual({ ...policy, app_license: "", max_lifetime: "" });
     expect(policyFromForm(form)).toEqual(policy);
+    // A number input gives a number, or text when typed into: both read the same.
+    expect(policyFromForm({ ...form, idle_timeout: "300", max_lifetime: 60 })).toMatchObject({
+      idle_timeout: 300,
+      max_lifetime: 60,
+    });
     expect(policyFromForm({ ...policyForm(), volume: "  ", app_license: " " })).toEqual({
       allow_home: false,
       allow_view: false,
       allow_startup_data: false,
       volume: null,
       app_license: null,
+      idle_timeout: null,
+      max_lifetime: null,
     });
+  });
+
+  it("refuses a time limit that is not a whole number of seconds", () => {
+    for (const bad of ["-1", "1.5", "ten"]) {
+      expect(() => policyFromForm({ ...policyForm(), idle_timeout: bad })).toThrow(
+        "The idle timeout must be a whole number of seconds, 0 or more.",
+      );
+    }
+    expect(() => policyFromForm({ ...policyForm(), max_lifetime: "-5" })).toThrow(
+      "The maximum lifetime must be",
+    );
   });
 
   it("summarises a policy in short labels", () => {
@@ -59,5 +86,8 @@ describe("the admin policy form", () => {
       "volume /a:/b:rw",
       "licence",
     ]);
+    // The site's default (null) is not repeated; no limit (0) is said.
+    expect(policySummary({ idle_timeout: 0, max_lifetime: null })).toEqual(["idle 0s"]);
+    expect(policySummary({ idle_timeout: 30, max_lifetime: 3600 })).toEqual(["idle 30s", "lifetime 3600s"]);
   });
 });

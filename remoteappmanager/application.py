@@ -31,8 +31,11 @@ from .services.app_sessions import AppSessions
 from .services.catalogue import ensure_user
 from .services.container_index import ContainerIndex
 from .services.containers import ContainerService
+from .services.culler import Culler
+from .services.events import EventStream
 from .services.login_sessions import LoginSessions
 from .services.policy import GrantPolicy, Policy
+from .services.running import RunningApps
 
 
 def jupyterhub_version() -> str:
@@ -74,6 +77,7 @@ class RemoteAppManager(Application):
         Policy,
         AppSessions,
         ActivityReporter,
+        Culler,
     ]
     aliases = {
         "config": "RemoteAppManager.config_file",
@@ -221,6 +225,19 @@ class RemoteAppManager(Application):
 
         # The one instance: the Hub's callback handler finds it with HubOAuth.instance().
         hub_auth = HubOAuth.instance(parent=self, base_url=self.base_url, cache_max_age=60)
+        # The owner's apps, as the engine's events change them: the culler and the
+        # dashboard's event stream follow them.
+        running = RunningApps(self.container_service.index, self.user)
+        events = EventStream()
+        running.on_change(events.containers_changed)
+        self.culler = Culler(
+            running,
+            events,
+            self.user,
+            parent=self,
+            database=self.database,
+            containers=self.container_service,
+        )
         routes: list[Any] = [
             (rf"{self.base_url}api", HubProbeHandler),
             (rf"{self.base_url}oauth_callback", HubOAuthCallbackHandler),
@@ -243,6 +260,8 @@ class RemoteAppManager(Application):
             "admin_login_max_age": self.admin_login_max_age,
             "login_sessions": LoginSessions(),
             "activity": ActivityReporter(parent=self),
+            "culler": self.culler,
+            "events": events,
             "log": self.log,
             "cookie_secret": os.urandom(32),
             "login_url": hub_auth.login_url,
@@ -281,6 +300,8 @@ class RemoteAppManager(Application):
         # caller; the gateway raises the bound for the requests it forwards.
         server = HTTPServer(self.make_web_app(), xheaders=True, max_body_size=MAX_JSON_BODY)
         server.listen(url.port or 80, url.hostname or "127.0.0.1")
+        if self.user:
+            self.culler.start()
         self.log.info("%s serves %s on %s", self.name, self.user or "(no user)", self.service_url)
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -290,6 +311,7 @@ class RemoteAppManager(Application):
         await stopped.wait()
         self.log.info("stopping")
         server.stop()
+        await self.culler.close()
         await server.close_all_connections()
         self.database.dispose()
 

@@ -211,6 +211,12 @@ def test_taking_a_grant_away_while_its_app_runs_stops_the_app(
     assert realm_containers(site, docker_engine, "dave") == []
 
     start(site, "dave")  # under the changed grant
+    # A change of the time limits alone holds for the running app at once: it goes on.
+    body = {"policy": {"idle_timeout": 3600}}
+    limited = ok(admin(site, "PATCH", f"grants/{mapping_id}", json=body))
+    assert limited["policy"]["idle_timeout"] == 3600
+    assert limited["container"]["deadline"]["reason"] == "idle"
+    assert len(realm_containers(site, docker_engine, "dave")) == 1
     # His grants: the changed one, and the demo desktop his service gave him.
     assert ok(admin(site, "DELETE", "users/dave")) == {"grants": 2, "stopped": 1}
     assert realm_containers(site, docker_engine, "dave") == []

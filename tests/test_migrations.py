@@ -66,9 +66,12 @@ def test_upgrade_from_the_initial_revision_keeps_every_row(
     database.check_schema()
 
     after = snapshot(db_url)
-    # Revision 0005 calls simphony-remote's "accounting" table "grants".
-    assert after.keys() == (before.keys() - {"accounting"}) | {"audit_log", "grants"}
-    assert after["audit_log"] == []
+    # Revision 0005 calls simphony-remote's "accounting" table "grants"; 0006 adds
+    # the runs the culler keeps, and two empty limits to each policy.
+    new_tables = {"audit_log", "grants", "app_runs"}
+    assert after.keys() == (before.keys() - {"accounting"}) | new_tables
+    assert after["audit_log"] == after["app_runs"] == []
+    assert all(row[-2:] == (None, None) for row in after["policies"])
     for table, rows in before.items():
         if table == "alembic_version":
             continue

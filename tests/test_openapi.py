@@ -63,6 +63,7 @@ from remoteappmanager.handlers.api.serialize import (
     grant_json,
 )
 from remoteappmanager.services.audit import ACTIONS
+from remoteappmanager.services.culler import Deadline
 from remoteappmanager.services.policy import POLICY_FIELDS, VOLUME_MODES, GrantPolicy, Volume
 from remoteappmanager.services.views import (
     ApplicationState,
@@ -84,7 +85,7 @@ PREFIX = f"/user/{OWNER}/"
 SERVER_URL = "/user/{name}/api/v1"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 WRITES = ("post", "put", "patch", "delete")
-ERROR_STATUSES = {400, 403, 404, 409, 413, 415, 502, 503}
+ERROR_STATUSES = {400, 403, 404, 409, 413, 415, 429, 502, 503}
 GROUP = re.compile(r"\((?:[^()\\]|\\.)*\)")
 PARAMETER = re.compile(r"\{([^{}/]+)\}")
 CREATED = datetime(2024, 5, 1, 12, 0)  # naive UTC, as the database keeps times
@@ -197,7 +198,9 @@ def test_component_schemas(spec: dict[str, Any]) -> None:
     sent, given = schemas["GrantPolicy"], schemas["GrantPolicyInput"]
     assert "required" not in given and given["additionalProperties"] is False
     for key, each in sent["properties"].items():
-        assert each["type"] == given["properties"][key]["type"], key
+        # Of the same type, or the same shared schema.
+        kind = each.get("type", each.get("$ref"))
+        assert kind and kind == given["properties"][key].get("type", each.get("$ref")), key
         assert each.get("pattern") == given["properties"][key].get("pattern"), key
 
 
@@ -429,7 +432,10 @@ RICH_POLICY = GrantPolicy(
     allow_startup_data=True,
     volume=Volume("/srv/data", "/data", "rw"),
     app_license="licence",
+    idle_timeout=3600,
+    max_lifetime=0,
 )
+NO_LIMITS = GrantPolicy(idle_timeout=0, max_lifetime=0)
 
 
 class FakeContainers:
@@ -563,7 +569,18 @@ class FakeSite:
         return {
             "container_service": FakeContainers(image),
             "administration": FakeAdministration(self, image),
+            "culler": FakeCuller(),
         }
+
+
+class FakeCuller:
+    """Every container stops within the warning period, for being idle."""
+
+    def deadlines(self, containers: Any) -> dict[str, Deadline]:
+        return {c.url_id: SOON for c in containers}
+
+
+SOON = Deadline(datetime(2024, 5, 1, 13, 0, tzinfo=timezone.utc), "idle", warning=True)
 
 
 class Unreachable:
@@ -575,7 +592,7 @@ class Unreachable:
         raise Unavailable(self.MESSAGE)
 
 
-UNREACHABLE = {name: Unreachable() for name in ("container_service", "administration")}
+UNREACHABLE = {name: Unreachable() for name in ("container_service", "administration", "culler")}
 
 
 # -- requests to the real routes --
@@ -695,12 +712,15 @@ async def samples() -> dict[str, list[Any]]:
     """Real serializer output, by the component schema it must match; and what the
     handlers compose themselves, as they send it."""
     site = FakeSite()
-    containers = [container_json(sample_container(secrets.token_hex(16)))]
+    running = [sample_container(secrets.token_hex(16)) for _ in range(2)]
+    soon = {running[0].url_id: SOON}  # one with a deadline, one without
+    containers = [container_json(c, soon) for c in running]
     everything = sample_image({"x11-width", "x11-height", "x11-depth", "startupdata"}, icon=True)
     api_url = f"{PREFIX}api/v1/"
     applications = [
-        application_json("a" * 32, sample_image(set()), GrantPolicy(), None, api_url),
-        application_json("b" * 32, everything, RICH_POLICY, sample_container("b" * 32), api_url),
+        # As the handler sends them: with the limits that hold (here none).
+        application_json("a" * 32, sample_image(set()), NO_LIMITS, None, {}, api_url),
+        application_json("b" * 32, everything, RICH_POLICY, running[0], soon, api_url),
     ]
     described = models.Application(
         id=4,
@@ -738,8 +758,8 @@ async def samples() -> dict[str, list[Any]]:
             ),
         ],
         "Grant": [
-            grant_json(GrantState(GrantView.of(site.grant), site.container)),
-            grant_json(GrantState(GrantView.of(plain_grant), None)),
+            grant_json(GrantState(GrantView.of(site.grant), site.container), soon),
+            grant_json(GrantState(GrantView.of(plain_grant), None), {}),
         ],
         "AuditEntry": [audit_json(AuditRecord.of(entry)) for entry in site.entries],
     }
@@ -876,6 +896,8 @@ def response_schemas(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                 response = resolve(spec, operation["responses"][status])
                 if set(response["content"]) == {"image/png"}:
                     continue  # an icon: see test_icons_are_served_as_documented
+                if set(response["content"]) == {"text/event-stream"}:
+                    continue  # the events: see tests/test_culling.py
                 schema = response["content"]["application/json"]["schema"]
                 found.append((f"{method.upper()} {path} {status}", schema))
     return found
@@ -890,11 +912,12 @@ def test_success_responses_match_the_serializers(
 ) -> None:
     checker = ShapeChecker(spec)
     schemas = response_schemas(spec)
-    # 6 of the user API: GET x4, and POST containers 200 and 201. 19 of the admin API:
+    # 7 of the user API: GET x4, POST containers 200 and 201, POST extend. 19 of the admin API:
     # GET x10; POST users, applications and grants 201, POST grants 200 too; PATCH
     # applications and grants; DELETE users, applications and grants (the DELETE of a
-    # container is a 204, without a body). The GETs of icons answer PNG, not JSON.
-    assert len(schemas) == 6 + 19
+    # container is a 204, without a body). The GETs of icons answer PNG, and that of
+    # the events a stream, not JSON.
+    assert len(schemas) == 7 + 19
     for where, schema in schemas:
         if schema.get("type") == "object":  # a list {"items": [...]} or a page of one
             assert set(schema["properties"]) == set(schema["required"]) in (LIST, PAGE), where
@@ -912,8 +935,9 @@ def test_success_responses_match_the_serializers(
     # Every key the code sends is described, every described key is sent, and every
     # key of every schema sent is always there (but Configurable's minimum and maximum,
     # which belong to resolution only). Error is checked below, and GrantPolicyInput,
-    # which is only received, with the request bodies.
-    assert set(checker.keys_seen) == set(components) - {"Error", "GrantPolicyInput"}
+    # which is only received, with the request bodies; TimeLimit is a number, no object.
+    unkeyed = {"Error", "GrantPolicyInput", "TimeLimit"}
+    assert set(checker.keys_seen) == set(components) - unkeyed
     for name, keys in checker.keys_seen.items():
         assert keys == set(components[name]["properties"]), name
         if name != "Configurable":
@@ -1073,6 +1097,9 @@ async def test_request_bodies_match_what_the_handlers_accept(spec: dict[str, Any
     ``json_body(allowed=...)`` accepts, as the handler runs; its examples pass the
     handler's own checks, and leaving out a required field is a 400."""
     writes = [(p, m, o) for p, m, o in operations(spec) if m in ("post", "put", "patch")]
+    # An extension is asked for with no body.
+    assert [p for p, _, o in writes if "requestBody" not in o] == ["/containers/{url_id}/extend"]
+    writes = [(p, m, o) for p, m, o in writes if "requestBody" in o]
     # POST containers, admin/users, admin/applications, admin/grants; PATCH
     # admin/applications/{id}, admin/grants/{mapping_id}.
     assert len(writes) == 6

@@ -102,6 +102,8 @@ def test_users_apps_and_grants_from_the_command_line(
                 "allow_startup_data": False,
                 "volume": "/srv/data:/data:ro",
                 "app_license": "KEY-42",
+                "idle_timeout": None,
+                "max_lifetime": None,
             },
             "created_at": alice["grants"][0]["created_at"],
         }
@@ -119,7 +121,14 @@ def test_users_apps_and_grants_from_the_command_line(
     assert ok(run("app", "revoke", "simphony/paraview", "alice", "--revoke-all")).strip() == (
         mapping_id
     )
-    ok(run("app", "grant", "simphony/paraview", "bob"))
+    # Time limits, in seconds: checked, and shown.
+    refused(
+        run("app", "grant", "simphony/paraview", "bob", "--idle-timeout", "-5"),
+        2,
+        "idle_timeout must be between 0 (no limit) and",
+    )
+    ok(run("app", "grant", "simphony/paraview", "bob", "--idle-timeout", "600"))
+    assert "idle_timeout=600s" in ok(run("user", "list", "--show-apps"))
     assert "1 grant" in ok(run("app", "remove", "simphony/paraview"))
     assert ok(run("app", "list", "--json")) == "[]\n"
     ok(run("user", "remove", "alice"))

@@ -202,7 +202,10 @@ def test_help_documents_the_configuration_and_the_exit_codes(run: Run) -> None:
 
 
 COMMANDS = {
-    "app": ["available", "running", "start", "stop", "list", "show", "create", "update", "remove"],
+    "app": [
+        *("available", "running", "start", "stop", "extend"),
+        *("list", "show", "create", "update", "remove"),
+    ],
     "user": ["list", "show", "create", "remove"],
     "grant": ["list", "show", "create", "update", "remove"],
     "container": ["list", "stop"],
@@ -228,7 +231,7 @@ def test_help_documents_every_command_and_which_are_for_administrators(run: Run)
         assert "(admin) " in described and "administration:" in described, command
         assert "--json" in described and "exit codes:" in described, command
         assert f"    {command[-1]}" in ok(run(*command[:-1], "--help")), command
-    for name in ("available", "running", "start", "stop"):
+    for name in ("available", "running", "start", "stop", "extend"):
         assert "(admin)" not in ok(run("app", name, "--help"))
     grant = ok(run("grant", "update", "--help"))
     assert "--volume SRC:TGT:MODE" in grant and "an option left out is off" in grant
@@ -376,7 +379,17 @@ POLICY_OFF = {
     "allow_startup_data": False,
     "volume": None,
     "app_license": None,
+    "idle_timeout": None,
+    "max_lifetime": None,
 }
+
+
+def test_extend_says_when_the_app_now_stops(run: Run, stub: Stub) -> None:
+    deadline = {"at": "2026-12-05T15:00:00+00:00", "reason": "lifetime", "warning": False}
+    stub.answer = (200, {}, json.dumps({"url_id": "u1", "deadline": deadline}).encode())
+    extended = run("--url", stub.url, "--user", "alice", "--token", "t", "app", "extend", "u1")
+    assert ok(extended) == "extended u1: it stops at 2026-12-05 15:00:00Z (lifetime)\n"
+    assert stub.seen == [("POST", "/user/alice/api/v1/containers/u1/extend", "token t")]
 
 
 @pytest.mark.parametrize(
@@ -771,7 +784,9 @@ class TestAgainstASite:
         again = run("app", "start", webapp, env=alice)
         assert ok(again).strip() == url and "running already" in again.stderr
         [line] = ok(run("app", "running", env=alice)).splitlines()[1:]
-        assert line.split() == [url_id, "Demo", "web", "app", "running", url]
+        # No time limit here: STOPS is "-", and there is nothing to extend.
+        assert line.split() == [url_id, "Demo", "web", "app", "running", "-", url]
+        refused(run("app", "extend", url_id, env=alice), 4, "no time limit")
         assert f"{webapp}  Demo web app" in ok(run("app", "available", env=alice))
         assert url_id in ok(run("app", "available", env=alice))
         [running] = json.loads(ok(run("app", "running", "--json", env=alice)))

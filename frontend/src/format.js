@@ -29,10 +29,25 @@ export function shortDateTime(iso) {
   return then.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** "14:05", local time. */
+export function clockTime(iso) {
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(then.getHours())}:${pad(then.getMinutes())}`;
+}
+
 /** The full local date and time, for a title attribute. */
 export function dateTime(iso) {
   const then = new Date(iso);
   return Number.isNaN(then.getTime()) ? "" : then.toLocaleString();
+}
+
+/** "45 seconds", "10 minutes", "2 hours": a span of seconds in its largest whole unit. */
+export function duration(seconds) {
+  if (seconds % 3600 === 0) return plural(seconds / 3600, "hour");
+  if (seconds % 60 === 0) return plural(seconds / 60, "minute");
+  return plural(seconds, "second");
 }
 
 export const plural = (count, one, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;

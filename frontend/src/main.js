@@ -5,6 +5,7 @@ import { createApi } from "./api.js";
 import App from "./App.vue";
 import { createApplicationsStore } from "./applications.js";
 import { readConfig } from "./config.js";
+import { eventsUrl } from "./events.js";
 import { createRouter } from "./router.js";
 import "./styles.css";
 
@@ -21,6 +22,6 @@ createApp(App, {
   config,
   api,
   session,
-  applications: createApplicationsStore(api),
+  applications: createApplicationsStore(api, { eventsUrl: eventsUrl(config) }),
   router: createRouter(window),
 }).mount("#app");

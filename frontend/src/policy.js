@@ -1,4 +1,5 @@
 // A grant's policy in plain words, for the user; and the admin forms' policy fields.
+import { duration } from "./format.js";
 
 const MODES = { ro: "read-only", rw: "read and write" };
 
@@ -13,7 +14,11 @@ export function policyStatements(policy) {
     say(`A data folder is mounted at ${policy.volume.target} (${mode})`, "folder");
   }
   if (policy.license) say("A licence is provided", "key");
-  if (policy.allow_view) say("You may share a view of this application", "eye");
+  // allow_view says nothing here: sharing is not built, and no text may promise it.
+  if (policy.idle_timeout > 0) say(`Stops after ${duration(policy.idle_timeout)} unused`, "clock");
+  if (policy.max_lifetime > 0) {
+    say(`Runs at most ${duration(policy.max_lifetime)} per start`, "clock");
+  }
   if (!policy.workspace && !policy.volume) {
     say(
       "No folder is mounted: files saved inside the application are lost when it stops",
@@ -35,7 +40,24 @@ export function policyForm(policy = {}) {
     allow_startup_data: Boolean(policy.allow_startup_data),
     volume: policy.volume ?? "",
     app_license: policy.app_license ?? "",
+    idle_timeout: policy.idle_timeout ?? "",
+    max_lifetime: policy.max_lifetime ?? "",
   };
+}
+
+/**
+ * Seconds from a number field (a number, or text: the input gives either): blank is
+ * null, the site's default. Throws, with words for the admin, unless a whole number
+ * of 0 or more, so that the request (which runs this) shows that instead.
+ */
+function secondsFromField(value, label) {
+  const text = String(value ?? "").trim();
+  if (!text) return null;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new Error(`${label} must be a whole number of seconds, 0 or more.`);
+  }
+  return seconds;
 }
 
 /** The JSON policy the admin API takes, from the form's fields (blank is null). */
@@ -47,6 +69,8 @@ export function policyFromForm(form) {
     allow_startup_data: form.allow_startup_data,
     volume: volume || null,
     app_license: form.app_license.trim() ? form.app_license : null,
+    idle_timeout: secondsFromField(form.idle_timeout, "The idle timeout"),
+    max_lifetime: secondsFromField(form.max_lifetime, "The maximum lifetime"),
   };
 }
 
@@ -58,5 +82,12 @@ export function policySummary(policy) {
   if (policy.allow_startup_data) labels.push("startup data");
   if (policy.allow_view) labels.push("view");
   if (policy.app_license) labels.push("licence");
+  // null is the site's default, which the table does not repeat; 0 (no limit) shows.
+  if (policy.idle_timeout !== null && policy.idle_timeout !== undefined) {
+    labels.push(`idle ${policy.idle_timeout}s`);
+  }
+  if (policy.max_lifetime !== null && policy.max_lifetime !== undefined) {
+    labels.push(`lifetime ${policy.max_lifetime}s`);
+  }
   return labels;
 }

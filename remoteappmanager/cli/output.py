@@ -80,4 +80,7 @@ def describe_policy(policy: Any) -> str:
         words.append(f"volume={policy['volume']}")
     if policy["app_license"]:
         words.append("license")
+    for limit in ("idle_timeout", "max_lifetime"):
+        if policy.get(limit) is not None:
+            words.append(f"{limit}={policy[limit]}s")
     return ",".join(words) or "-"

@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 
 # The attributes they set: a policy is given when any is set.
-POLICY_OPTIONS = ("allow_home", "allow_view", "allow_startup_data", "volume", "app_license")
+POLICY_OPTIONS = (
+    "allow_home", "allow_view", "allow_startup_data", "volume", "app_license",
+    "idle_timeout", "max_lifetime",
+)  # fmt: skip
 
 
 def add_policy_options(parser: argparse.ArgumentParser, title: str = "policy") -> None:
@@ -17,7 +20,9 @@ def add_policy_options(parser: argparse.ArgumentParser, title: str = "policy") -
         help="mount the user's workspace directory at /workspace",
     )
     policy.add_argument(
-        "--allow-view", action="store_true", help="let the user share a view of the running app"
+        "--allow-view",
+        action="store_true",
+        help="stored with the grant; sharing a running app is not built yet",
     )
     policy.add_argument(
         "--allow-startup-data",
@@ -35,4 +40,16 @@ def add_policy_options(parser: argparse.ArgumentParser, title: str = "policy") -
         dest="app_license",
         metavar="TEXT",
         help="licence text given to the app as $APP_LICENSE",
+    )
+    policy.add_argument(
+        "--idle-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="stop the app once unused this long (0: never; default: the site's)",
+    )
+    policy.add_argument(
+        "--max-lifetime",
+        type=int,
+        metavar="SECONDS",
+        help="stop the app this long after its start at the latest (0: never; default: the site's)",
     )

@@ -202,6 +202,8 @@ def policy_from_args(args: argparse.Namespace) -> GrantPolicy:
         allow_startup_data=args.allow_startup_data,
         volume=Volume.parse(args.volume) if args.volume is not None else None,
         app_license=args.app_license,
+        idle_timeout=args.idle_timeout,
+        max_lifetime=args.max_lifetime,
     )
 
 

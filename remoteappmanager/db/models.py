@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Integer,
     MetaData,
     String,
     Text,
@@ -117,6 +118,9 @@ class Policy(Base):
     volume_target: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
     volume_mode: Mapped[str | None] = mapped_column(String(2))
     app_license: Mapped[str | None] = mapped_column(Text)
+    # Seconds; None: the site's default (c.Culler), 0: no limit.
+    idle_timeout: Mapped[int | None] = mapped_column(Integer)
+    max_lifetime: Mapped[int | None] = mapped_column(Integer)
 
     grant: Mapped[Grant] = relationship(back_populates="policy")
 
@@ -150,6 +154,20 @@ class Grant(Base):
 
     def __repr__(self) -> str:
         return f"<Grant {self.mapping_id} {self.user.name!r} -> {self.application.image!r}>"
+
+
+class AppRun(Base):
+    """What the culler must remember of a running app beyond its labels: when it was
+    last used and how much it was extended, so deadlines survive a restart of the
+    user's service. Made on the first use or extension; the container's labels say
+    its limits."""
+
+    __tablename__ = "app_runs"
+
+    url_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
+    last_active_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    extended_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):

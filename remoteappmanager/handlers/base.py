@@ -15,6 +15,7 @@ from tornado.httputil import HTTPServerRequest
 from ..errors import LoginTooOld, RemoteAppError, RequestError
 from ..services.audit import Requester
 from ..services.containers import ContainerService
+from ..services.culler import Culler
 from .security_headers import set_security_headers
 
 MAX_JSON_BODY = 64 * 1024
@@ -61,6 +62,11 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def containers(self) -> ContainerService:
         service: ContainerService = self.settings["container_service"]
         return service
+
+    @property
+    def culler(self) -> Culler:
+        culler: Culler = self.settings["culler"]
+        return culler
 
     async def prepare(self) -> None:
         # Ask the Hub (cached) without blocking the event loop.

@@ -429,7 +429,14 @@ class Forwarder(WebSocketHandler):
         else:
             self.close(self.backend.close_code, self.backend.close_reason)
 
+    def used(self) -> None:
+        """A use of the app: the Hub and the culler count requests and the frames a
+        browser sends (not the app's: an app that streams to an unused tab is idle)."""
+        self.settings["activity"].touch()
+        self.settings["culler"].touch(self.container.url_id)
+
     async def on_message(self, message: str | bytes) -> None:
+        self.used()
         if self.backend is not None:
             await self.backend.write_message(message, binary=isinstance(message, bytes))
 
@@ -476,7 +483,7 @@ class GatewayHandler(BaseHandler, Forwarder):
         if container is None or container.address is None:
             raise web.HTTPError(404)
         self.container = container
-        self.settings["activity"].touch()
+        self.used()
         if container.origin:
             return self.send_to_own_origin
         self.refuse_foreign_origin()
@@ -540,7 +547,7 @@ class AppOriginHandler(Forwarder):
                 return functools.partial(self.redirect, relaunch)
             raise web.HTTPError(404)
         self.refuse_foreign_origin()
-        self.settings["activity"].touch()
+        self.used()
         self.allow_body(self.settings["gateway_max_body_size"])
         return None
 

@@ -30,6 +30,8 @@ ACTIONS = frozenset(
         "grant.remove",
         "container.start",
         "container.stop",
+        "container.cull",
+        "container.extend",
     }
 )
 
@@ -38,7 +40,7 @@ ACTIONS = frozenset(
 class Requester:
     """How a change was asked for, beside who asked (the entry's actor)."""
 
-    via: str  # "browser session", "token" or "command line"
+    via: str  # "browser session", "token", "command line" or "culler"
     credential_id: str | None = None  # the Hub's id of the session or the token
     client: str | None = None  # the client's address, as the proxy saw it
     user_agent: str | None = None
@@ -82,8 +84,10 @@ class AuditLog:
         total = self.session.scalar(select(func.count(AuditEntry.id))) or 0
         return self.session.scalars(query).all(), total
 
-    def count_since(self, action: str, since: datetime) -> int:
+    def count_since(self, action: str, since: datetime, actor: str | None = None) -> int:
         query = select(func.count(AuditEntry.id)).where(
             AuditEntry.action == action, AuditEntry.at >= since
         )
+        if actor is not None:
+            query = query.where(AuditEntry.actor == actor)
         return self.session.scalar(query) or 0

@@ -681,21 +681,20 @@ class ContainerService(LoggingConfigurable):
         url_id: str,
         actor: str | None = None,
         requester: Requester = COMMAND_LINE,
+        culled_for: str | None = None,
     ) -> Container:
         """Stop and remove the user's container ``url_id``; someone else's is not found.
-        ``actor`` is who asked, if not the user (an administrator)."""
+        ``actor`` is who asked, if not the user (an administrator); ``culled_for`` says
+        why the culler stops it ("idle" or "lifetime")."""
         container = await self.index.find(url_id, user=user)
         if container is None:
             raise NotFound(f"there is no application {url_id!r} to stop")
         await self._stop(container)
-        self._record(
-            actor or user,
-            "container.stop",
-            url_id,
-            requester,
-            user=user,
-            mapping_id=container.mapping_id,
-        )
+        details = {"user": user, "mapping_id": container.mapping_id}
+        if culled_for:
+            details["reason"] = culled_for
+        action = "container.cull" if culled_for else "container.stop"
+        self._record(actor or user, action, url_id, requester, **details)
         return container
 
     async def stop_grant(self, mapping_id: str) -> list[Container]:

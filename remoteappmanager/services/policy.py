@@ -8,6 +8,7 @@ at every start because a link or the site's settings may have changed since.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 from collections.abc import Iterable
@@ -35,8 +36,14 @@ WORKSPACE_TARGET = "/workspace"
 VOLUME_MODES = ("ro", "rw")
 LICENSE_LENGTH = 64 * 1024
 POLICY_FIELDS = frozenset(
-    {"allow_home", "allow_view", "allow_startup_data", "volume", "app_license"}
-)
+    {
+        "allow_home", "allow_view", "allow_startup_data", "volume", "app_license",
+        "idle_timeout", "max_lifetime",
+    }
+)  # fmt: skip
+# A grant's idle timeout or lifetime, in seconds, is at most a year.
+MAX_TIME_LIMIT = 365 * 24 * 3600
+TIME_LIMITS = ("idle_timeout", "max_lifetime")
 
 
 def check_volume_path(path: str, role: str) -> str:
@@ -99,15 +106,32 @@ class Volume:
 
 @dataclass(frozen=True)
 class GrantPolicy:
-    """The options of one grant; two grants with equal policies are the same grant."""
+    """The options of one grant; two grants with equal policies are the same grant.
+
+    ``idle_timeout`` and ``max_lifetime``: seconds after which the app is stopped when
+    unused, and at the latest (services/culler.py); None: the site's default, 0: never.
+    """
 
     allow_home: bool = False
     allow_view: bool = False
     allow_startup_data: bool = False
     volume: Volume | None = None
     app_license: str | None = None
+    idle_timeout: int | None = None
+    max_lifetime: int | None = None
 
     def __post_init__(self) -> None:
+        for limit in TIME_LIMITS:
+            value = getattr(self, limit)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(f"the policy's {limit} must be a whole number of seconds")
+            if not 0 <= value <= MAX_TIME_LIMIT:
+                raise InvalidInput(
+                    f"the policy's {limit} must be between 0 (no limit) and "
+                    f"{MAX_TIME_LIMIT} seconds (a year), not {value}"
+                )
         if self.app_license is not None:
             if not self.app_license.strip():
                 raise InvalidInput("the application licence is empty")
@@ -134,6 +158,8 @@ class GrantPolicy:
             allow_startup_data=policy.allow_startup_data,
             volume=volume,
             app_license=policy.app_license,
+            idle_timeout=policy.idle_timeout,
+            max_lifetime=policy.max_lifetime,
         )
 
     def to_model(self) -> models.Policy:
@@ -145,6 +171,8 @@ class GrantPolicy:
             volume_target=self.volume.target if self.volume else None,
             volume_mode=self.volume.mode if self.volume else None,
             app_license=self.app_license,
+            idle_timeout=self.idle_timeout,
+            max_lifetime=self.max_lifetime,
         )
 
     @classmethod
@@ -173,7 +201,17 @@ class GrantPolicy:
             allow_startup_data=value.get("allow_startup_data", False),
             volume=Volume.parse(volume) if volume is not None else None,
             app_license=value.get("app_license"),
+            idle_timeout=value.get("idle_timeout"),
+            max_lifetime=value.get("max_lifetime"),
         )
+
+    def same_but_time_limits(self, other: GrantPolicy) -> bool:
+        """Whether ``other`` differs from this policy in its time limits at most."""
+
+        def unlimited(policy: GrantPolicy) -> GrantPolicy:
+            return dataclasses.replace(policy, idle_timeout=None, max_lifetime=None)
+
+        return unlimited(self) == unlimited(other)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -182,6 +220,8 @@ class GrantPolicy:
             "allow_startup_data": self.allow_startup_data,
             "volume": str(self.volume) if self.volume else None,
             "app_license": self.app_license,
+            "idle_timeout": self.idle_timeout,
+            "max_lifetime": self.max_lifetime,
         }
 
 

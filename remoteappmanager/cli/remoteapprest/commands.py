@@ -60,11 +60,17 @@ def app_running(args: argparse.Namespace, client: RestClient) -> None:
             container["url_id"],
             names.get(container["mapping_id"], container["image"]),
             container["state"],
+            stops(container["deadline"]),
             client.public_url(container["url"]),
         )
         for container in containers
     ]
-    print(format_table(("URL_ID", "NAME", "STATE", "URL"), rows))
+    print(format_table(("URL_ID", "NAME", "STATE", "STOPS", "URL"), rows))
+
+
+def stops(deadline: Any) -> str:
+    """When and why the culler will stop an app: "2026-12-05 14:00:00Z (idle)"."""
+    return f"{when(deadline['at'])} ({deadline['reason']})" if deadline else "-"
 
 
 def app_start(args: argparse.Namespace, client: RestClient) -> None:
@@ -87,6 +93,14 @@ def app_start(args: argparse.Namespace, client: RestClient) -> None:
 def app_stop(args: argparse.Namespace, client: RestClient) -> None:
     client.delete(f"containers/{quote(args.url_id, safe='')}")
     report_stopped(args, args.url_id)
+
+
+def app_extend(args: argparse.Namespace, client: RestClient) -> None:
+    _, container = client.post(f"containers/{quote(args.url_id, safe='')}/extend", None)
+    if args.json:
+        print_json(container)
+    else:
+        print(f"extended {args.url_id}: it stops at {stops(container['deadline'])}")
 
 
 def report_stopped(args: argparse.Namespace, url_id: str) -> None:
@@ -314,6 +328,8 @@ def policy_json(args: argparse.Namespace) -> dict[str, object]:
         "allow_startup_data": args.allow_startup_data,
         "volume": args.volume,
         "app_license": args.app_license,
+        "idle_timeout": args.idle_timeout,
+        "max_lifetime": args.max_lifetime,
     }
 
 
@@ -337,10 +353,19 @@ def describe_grant(grant: Any) -> str:
             ("startup data", yes_or_no(policy["allow_startup_data"])),
             ("volume", policy["volume"] or "-"),
             ("license", f"set ({len(licence)} characters)" if licence else "-"),
+            ("idle timeout", time_limit(policy["idle_timeout"])),
+            ("max lifetime", time_limit(policy["max_lifetime"])),
             ("running", f"{container['url_id']} ({container['state']})" if container else "-"),
+            ("stops", stops(container["deadline"]) if container else "-"),
             ("created", when(grant["created_at"])),
         ]
     )
+
+
+def time_limit(seconds: int | None) -> str:
+    if seconds is None:
+        return "the site's default"
+    return f"{seconds} s" if seconds else "none"
 
 
 # -- the admin API: containers, stats, audit --

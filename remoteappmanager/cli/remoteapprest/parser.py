@@ -14,6 +14,7 @@ from .commands import (
     Command,
     app_available,
     app_create,
+    app_extend,
     app_list,
     app_remove,
     app_running,
@@ -153,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(if your grant allows it)",
     )
     sub = command(app, "stop", app_stop, "stop and remove an application container")
+    sub.add_argument("url_id", metavar="URL_ID", help="from `app running`")
+    sub = command(
+        app,
+        "extend",
+        app_extend,
+        "push back when an application with a time limit is stopped (as often a day as "
+        "the site allows)",
+    )
     sub.add_argument("url_id", metavar="URL_ID", help="from `app running`")
 
     sub = command(

@@ -7,9 +7,9 @@ from typing import Any
 from tornado import web
 
 from ..base import APIHandler
-from . import admin, applications, containers
+from . import admin, applications, containers, events
 
-RESOURCES = (applications, containers, admin)
+RESOURCES = (applications, containers, events, admin)
 
 
 class NotFoundHandler(APIHandler):

@@ -12,8 +12,16 @@ class ApplicationsHandler(APIHandler):
         user = self.require_owner()
         self.xsrf_token  # noqa: B018 (sets the _xsrf cookie a browser client sends back)
         found = await self.containers.applications_of(user)
+        deadlines = self.culler.deadlines(c for _, _, c in found if c)
         items = [
-            application_json(grant.mapping_id, image, grant.policy, container, self.api_url)
+            application_json(
+                grant.mapping_id,
+                image,
+                self.culler.effective(grant.policy),
+                container,
+                deadlines,
+                self.api_url,
+            )
             for grant, image, container in found
         ]
         self.write_json({"items": items})
@@ -23,8 +31,16 @@ class ApplicationHandler(APIHandler):
     async def get(self, mapping_id: str) -> None:
         user = self.require_owner()
         [(grant, image, container)] = await self.containers.applications_of(user, mapping_id)
+        deadlines = self.culler.deadlines([container] if container else [])
         self.write_json(
-            application_json(grant.mapping_id, image, grant.policy, container, self.api_url)
+            application_json(
+                grant.mapping_id,
+                image,
+                self.culler.effective(grant.policy),
+                container,
+                deadlines,
+                self.api_url,
+            )
         )
 
 

@@ -1,4 +1,4 @@
-"""``api/v1/containers``: the user's running applications; start and stop."""
+"""``api/v1/containers``: the user's running applications; start, stop and extend."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ class ContainersHandler(APIHandler):
     async def get(self) -> None:
         user = self.require_owner()
         found = await self.containers.index.list_for_user(user)
-        self.write_json({"items": [container_json(c) for c in found]})
+        deadlines = self.culler.deadlines(found)
+        self.write_json({"items": [container_json(c, deadlines) for c in found]})
 
     async def post(self) -> None:
         user = self.require_owner()
@@ -23,7 +24,8 @@ class ContainersHandler(APIHandler):
             user, mapping_id, body.get("configurables"), requester=self.requester
         )
         self.set_header("Location", f"{self.request.path.rstrip('/')}/{container.url_id}")
-        self.write_json(container_json(container), status=201 if created else 200)
+        deadlines = self.culler.deadlines([container])
+        self.write_json(container_json(container, deadlines), status=201 if created else 200)
 
 
 class ContainerHandler(APIHandler):
@@ -32,7 +34,7 @@ class ContainerHandler(APIHandler):
         container = await self.containers.index.find(url_id, user=user)
         if container is None:
             raise NotFound(f"there is no application {url_id!r}")
-        self.write_json(container_json(container))
+        self.write_json(container_json(container, self.culler.deadlines([container])))
 
     async def delete(self, url_id: str) -> None:
         user = self.require_owner()
@@ -41,7 +43,17 @@ class ContainerHandler(APIHandler):
         self.finish()
 
 
+class ExtendHandler(APIHandler):
+    """``containers/<url_id>/extend``: push the app's deadline back (c.Culler.extension)."""
+
+    async def post(self, url_id: str) -> None:
+        self.require_owner()
+        container, deadline = await self.culler.extend(url_id, requester=self.requester)
+        self.write_json(container_json(container, {url_id: deadline}))
+
+
 routes = [
     (r"containers", ContainersHandler),
     (r"containers/([^/]+)", ContainerHandler),
+    (r"containers/([^/]+)/extend", ExtendHandler),
 ]

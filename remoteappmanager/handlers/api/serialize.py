@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -11,6 +11,7 @@ from ...db.models import utc_iso
 from ...docker.container import Container
 from ...docker.image import ImageInfo
 from ...services.configurables import available_configurables
+from ...services.culler import Deadline, deadline_json
 from ...services.policy import GrantPolicy
 from ...services.views import (
     ApplicationState,
@@ -26,7 +27,12 @@ from ...services.views import (
 T = TypeVar("T")
 
 
-def container_json(container: Container) -> dict[str, Any]:
+# The deadlines of the containers being written, by url_id (see `Culler.deadlines`).
+Deadlines = Mapping[str, Deadline]
+
+
+def container_json(container: Container, deadlines: Deadlines) -> dict[str, Any]:
+    deadline = deadlines.get(container.url_id)
     return {
         "url_id": container.url_id,
         "mapping_id": container.mapping_id,
@@ -36,6 +42,7 @@ def container_json(container: Container) -> dict[str, Any]:
         "url": container.urlpath,
         "origin": container.origin or None,
         "created_at": container.created_at.isoformat(),
+        "deadline": deadline_json(deadline) if deadline else None,
     }
 
 
@@ -44,6 +51,7 @@ def application_json(
     image: ImageInfo,
     policy: GrantPolicy,
     container: Container | None,
+    deadlines: Deadlines,
     api_url: str,
 ) -> dict[str, Any]:
     """``api_url``: the API's absolute path, ``{prefix}api/v1/``, for the icon's URL."""
@@ -66,9 +74,11 @@ def application_json(
             ),
             "license": policy.app_license is not None,
             "allow_view": policy.allow_view,
+            "idle_timeout": policy.idle_timeout,
+            "max_lifetime": policy.max_lifetime,
         },
         "configurables": [c.describe() for c in available_configurables(image, policy)],
-        "container": container_json(container) if container else None,
+        "container": container_json(container, deadlines) if container else None,
     }
 
 
@@ -84,11 +94,11 @@ def admin_user_json(state: UserState) -> dict[str, Any]:
     }
 
 
-def admin_user_detail_json(detail: UserDetail) -> dict[str, Any]:
+def admin_user_detail_json(detail: UserDetail, deadlines: Deadlines) -> dict[str, Any]:
     return {
         **admin_user_json(UserState(detail.user, detail.running_count)),
-        "grants": [grant_json(state) for state in detail.grants],
-        "containers": [container_json(container) for container in detail.containers],
+        "grants": [grant_json(state, deadlines) for state in detail.grants],
+        "containers": [container_json(c, deadlines) for c in detail.containers],
     }
 
 
@@ -124,7 +134,7 @@ def engine_image_json(found: EngineImage) -> dict[str, Any]:
     }
 
 
-def grant_json(state: GrantState) -> dict[str, Any]:
+def grant_json(state: GrantState, deadlines: Deadlines) -> dict[str, Any]:
     grant, container = state.grant, state.container
     return {
         "mapping_id": grant.mapping_id,
@@ -133,7 +143,7 @@ def grant_json(state: GrantState) -> dict[str, Any]:
         "image": grant.image,
         "policy": grant.policy.to_json(),
         "created_at": utc_iso(grant.created_at),
-        "container": container_json(container) if container else None,
+        "container": container_json(container, deadlines) if container else None,
     }
 
 

@@ -10,7 +10,8 @@ class ContainersHandler(AdminHandler):
     async def get(self) -> None:
         offset, limit = self.page()
         page = await self.administration.containers_page(offset, limit)
-        self.write_json(page_json(page, container_json))
+        deadlines = self.culler.deadlines(page.items)
+        self.write_json(page_json(page, lambda c: container_json(c, deadlines)))
 
 
 class ContainerHandler(AdminHandler):

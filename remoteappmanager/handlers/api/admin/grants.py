@@ -17,7 +17,8 @@ class GrantsHandler(AdminHandler):
         page = await self.administration.grants_page(
             user, to_id(application) if application else None, offset, limit
         )
-        self.write_json(page_json(page, grant_json))
+        deadlines = self.culler.deadlines(s.container for s in page.items if s.container)
+        self.write_json(page_json(page, lambda state: grant_json(state, deadlines)))
 
     async def post(self) -> None:
         body = self.json_body(allowed={"user", "application_id", "policy"})
@@ -51,7 +52,8 @@ class GrantHandler(AdminHandler):
 
 async def write_grant(handler: AdminHandler, mapping_id: str, status: int = 200) -> None:
     state = await handler.administration.grant_state(mapping_id)
-    handler.write_json(grant_json(state), status=status)
+    deadlines = handler.culler.deadlines([state.container] if state.container else [])
+    handler.write_json(grant_json(state, deadlines), status=status)
 
 
 routes = [

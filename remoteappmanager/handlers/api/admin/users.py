@@ -37,7 +37,8 @@ class UserHandler(AdminHandler):
 async def write_user(handler: AdminHandler, name: str, status: int = 200) -> None:
     """The user with their grants and containers."""
     detail = await handler.administration.user_detail(name)
-    handler.write_json(admin_user_detail_json(detail), status=status)
+    deadlines = handler.culler.deadlines(detail.containers)
+    handler.write_json(admin_user_detail_json(detail, deadlines), status=status)
 
 
 routes = [
