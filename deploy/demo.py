@@ -51,14 +51,16 @@ USERS = ("admin", "alice")
 WEBAPP = "remoteappmanager/demo-webapp:latest"
 DESKTOP = "remoteappmanager/demo-desktop:latest"
 GRANTS = {  # who may run what (the tutorial has admin grant alice the desktop)
-    ("alice", WEBAPP): GrantPolicy(allow_home=True),
-    ("admin", WEBAPP): GrantPolicy(allow_home=True),
+    ("alice", WEBAPP): GrantPolicy(allow_home=True, allow_view=True),
+    ("admin", WEBAPP): GrantPolicy(allow_home=True, allow_view=True),
 }
 # The real applications (images/desktop, jupyterlab, and the third-party apps): a few
 # minutes to build the first time, so only with DEMO_REAL_APPS=1 (or when they are
 # built already).
 REAL_APPS = {
-    "remoteappmanager/desktop:latest": GrantPolicy(allow_home=True, allow_startup_data=True),
+    "remoteappmanager/desktop:latest": GrantPolicy(
+        allow_home=True, allow_startup_data=True, allow_view=True
+    ),
     "remoteappmanager/jupyterlab:latest": GrantPolicy(allow_home=True),
     "remoteappmanager/streamlit:latest": GrantPolicy(allow_home=True),
     "remoteappmanager/panel:latest": GrantPolicy(allow_home=True),

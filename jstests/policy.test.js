@@ -20,9 +20,16 @@ describe("policyInWords", () => {
     ]);
   });
 
-  it("promises no sharing, and no limit that is not there", () => {
+  it("says the app may be shared when the grant allows it, and no limit that is not there", () => {
     const words = policyInWords({ workspace: true, allow_view: true, idle_timeout: 0, max_lifetime: 90 });
-    expect(words).toEqual(["Your workspace is mounted at /workspace", "Runs at most 90 seconds per start"]);
+    expect(words).toEqual([
+      "Your workspace is mounted at /workspace",
+      "You may share this application while it runs",
+      "Runs at most 90 seconds per start",
+    ]);
+    expect(policyInWords({ workspace: true, allow_view: false })).toEqual([
+      "Your workspace is mounted at /workspace",
+    ]);
   });
 
   it("says a writable volume is writable", () => {

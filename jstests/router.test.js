@@ -7,7 +7,7 @@ describe("parseRoute", () => {
     expect(parseRoute("#/")).toMatchObject({ name: "home" });
     expect(parseRoute("#/apps/3b2a9c")).toMatchObject({ name: "app", params: { mappingId: "3b2a9c" } });
     expect(parseRoute("#/admin")).toMatchObject({ name: "admin", params: { section: "overview" } });
-    for (const section of ["users", "applications", "grants", "containers", "audit"]) {
+    for (const section of ["users", "applications", "grants", "containers", "shares", "audit"]) {
       expect(parseRoute(`#/admin/${section}`)).toMatchObject({ name: "admin", params: { section } });
     }
   });

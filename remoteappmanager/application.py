@@ -36,6 +36,7 @@ from .services.events import EventStream
 from .services.login_sessions import LoginSessions
 from .services.policy import GrantPolicy, Policy
 from .services.running import RunningApps
+from .services.sharing import Sharing
 
 
 def jupyterhub_version() -> str:
@@ -78,6 +79,7 @@ class RemoteAppManager(Application):
         AppSessions,
         ActivityReporter,
         Culler,
+        Sharing,
     ]
     aliases = {
         "config": "RemoteAppManager.config_file",
@@ -222,11 +224,12 @@ class RemoteAppManager(Application):
         from .handlers.api import api_routes
         from .handlers.gateway import app_origin_routes, gateway_routes
         from .handlers.pages import page_routes
+        from .handlers.shared import shared_routes
 
         # The one instance: the Hub's callback handler finds it with HubOAuth.instance().
         hub_auth = HubOAuth.instance(parent=self, base_url=self.base_url, cache_max_age=60)
-        # The owner's apps, as the engine's events change them: the culler and the
-        # dashboard's event stream follow them.
+        # The owner's apps, as the engine's events change them: the culler, the
+        # sharing and the dashboard's event stream follow them.
         running = RunningApps(self.container_service.index, self.user)
         events = EventStream()
         running.on_change(events.containers_changed)
@@ -238,17 +241,28 @@ class RemoteAppManager(Application):
             database=self.database,
             containers=self.container_service,
         )
+        self.sharing = Sharing(
+            running,
+            events,
+            self.user,
+            parent=self,
+            database=self.database,
+            containers=self.container_service,
+        )
+        app_sessions = AppSessions(parent=self)
+        self.sharing.on_end(app_sessions.end_share)
         routes: list[Any] = [
             (rf"{self.base_url}api", HubProbeHandler),
             (rf"{self.base_url}oauth_callback", HubOAuthCallbackHandler),
             *api_routes(self.base_url),
             *gateway_routes(self.base_url),
             *page_routes(self.base_url),
+            *shared_routes(self.base_url),
         ]
         public = urlsplit(self.container_service.public_url)
         settings = {
             "hub_auth": hub_auth,
-            "app_sessions": AppSessions(parent=self),
+            "app_sessions": app_sessions,
             "public_origin": f"{public.scheme}://{public.netloc}" if public.netloc else "",
             "gateway_max_body_size": self.gateway_max_body_size,
             "owner": self.user,
@@ -261,6 +275,7 @@ class RemoteAppManager(Application):
             "login_sessions": LoginSessions(),
             "activity": ActivityReporter(parent=self),
             "culler": self.culler,
+            "sharing": self.sharing,
             "events": events,
             "log": self.log,
             "cookie_secret": os.urandom(32),
@@ -302,6 +317,7 @@ class RemoteAppManager(Application):
         server.listen(url.port or 80, url.hostname or "127.0.0.1")
         if self.user:
             self.culler.start()
+            self.sharing.start()
         self.log.info("%s serves %s on %s", self.name, self.user or "(no user)", self.service_url)
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -312,6 +328,7 @@ class RemoteAppManager(Application):
         self.log.info("stopping")
         server.stop()
         await self.culler.close()
+        await self.sharing.close()
         await server.close_all_connections()
         self.database.dispose()
 

@@ -19,6 +19,7 @@ is missing a test skips with the reason, except when
 - ``busybox_image``: a tiny local image (``FROM scratch`` + Debian's busybox-static),
   removed afterwards.
 - ``demo_images``: the demo app images of ``images/``, built by ``images/build``.
+- ``real_app_images``: the remote desktop and JupyterLab images of ``images/``.
 - ``static_site_images``: two images of a static site that knows nothing of prefixes,
   ``labelled`` (port and strip-prefix labels) and ``unlabelled`` (port only).
 - ``containers``: a `ContainerService` on ``database`` (SQLite) and the real engine,
@@ -68,6 +69,8 @@ from .support import (
     DEMO_DESKTOP,
     DEMO_WEBAPP,
     POSTGRES_URL_ENV,
+    REAL_DESKTOP,
+    REAL_JUPYTERLAB,
     REMOTEAPPDB,
     ROOT,
     ROUTER,
@@ -205,6 +208,20 @@ def demo_images(docker_engine: Any) -> tuple[str, str]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return DEMO_WEBAPP, DEMO_DESKTOP
+
+
+@pytest.fixture(scope="session")
+def real_app_images(docker_engine: Any) -> tuple[str, str]:
+    """Built by ``images/build`` (the Debian base first, if missing): minutes the
+    first time on a machine, seconds once Docker's build cache has them."""
+    built = subprocess.run(
+        [str(ROOT / "images" / "build"), "desktop", "jupyterlab"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    return REAL_DESKTOP, REAL_JUPYTERLAB
 
 
 @pytest.fixture(scope="session")

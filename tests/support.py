@@ -30,6 +30,9 @@ ROUTER = Path(sys.executable).with_name("remoteappmanager-router")
 TEST_LABEL = "org.remoteappmanager.test"
 DEMO_WEBAPP = "remoteappmanager/demo-webapp:latest"
 DEMO_DESKTOP = "remoteappmanager/demo-desktop:latest"
+# The real applications of images/ (a noVNC desktop, JupyterLab): minutes to build.
+REAL_DESKTOP = "remoteappmanager/desktop:latest"
+REAL_JUPYTERLAB = "remoteappmanager/jupyterlab:latest"
 
 
 def unavailable(reason: str) -> None:

@@ -28,6 +28,7 @@ from remoteappmanager.docker.container import Container
 from remoteappmanager.docker.image import BROWSER_HOST, Serving
 from remoteappmanager.handlers.gateway import AppOriginHandler, GatewayHandler, gateway_routes
 from remoteappmanager.handlers.upstream import UpstreamPool
+from remoteappmanager.services.app_sessions import AppSession
 
 from .support import wait_for
 
@@ -186,10 +187,12 @@ class OpenGateway(GatewayHandler):
 
 
 class OpenAppOrigin(AppOriginHandler):
-    """The same, as the handler of an app's own origin (its app session left out)."""
+    """The same, as the handler of an app's own origin: the app session is the
+    settings' (the owner's when None)."""
 
     async def prepare(self) -> None:
         self.container = self.settings["app"]
+        self.session = self.settings["session"]
 
 
 def websocket_upgrade(origin: str) -> dict[str, str]:
@@ -251,14 +254,20 @@ async def gateway_to() -> AsyncIterator[GatewayTo]:
     started: list[Gateway] = []
 
     async def start(
-        port: int, pool: UpstreamPool | None = None, own_origin: bool = False, **app: Any
+        port: int,
+        pool: UpstreamPool | None = None,
+        own_origin: bool = False,
+        session: AppSession | None = None,
+        **app: Any,
     ) -> Gateway:
-        """``own_origin``: as on the app's own origin; ``app``: fields of its Container."""
+        """``own_origin``: as on the app's own origin, for ``session`` (the owner's if
+        None); ``app``: fields of its Container."""
         pool = pool or UpstreamPool()
         handler = OpenAppOrigin if own_origin else OpenGateway
         routes = [(pattern, handler) for pattern, _ in gateway_routes("/user/alice/")]
         container = replace(container_at(port), **app)
-        server, gateway_port = await serve(web.Application(routes, app=container, upstreams=pool))
+        settings = {"app": container, "upstreams": pool, "owner": "alice", "session": session}
+        server, gateway_port = await serve(web.Application(routes, **settings))
         started.append(Gateway(f"http://127.0.0.1:{gateway_port}{PREFIX}", pool, server))
         return started[-1]
 
@@ -404,6 +413,32 @@ async def test_47_the_clients_x_forwarded_headers_never_reach_the_app(
     assert seen["X-Forwarded-Host"] == gateway.url.split("/")[2]
     assert seen["X-Forwarded-Proto"] == "http"
     assert "X-Forwarded-Port" not in seen and "X-Forwarded-User" not in seen
+
+
+async def test_the_app_hears_who_asks_and_how_never_what_the_client_claims(
+    app: CountingServer, gateway_to: GatewayTo
+) -> None:
+    """On its own origin the app is told who uses it (the owner, or a share's viewer)
+    and with which permission, so that an image labelled view-only can keep a viewer
+    to watching; under the user's origin, where nobody else comes, it is told nothing.
+    A client's own X-Remoteappmanager-* headers never pass."""
+    claims = {
+        "X-Remoteappmanager-User": "alice",
+        "X-Remoteappmanager-Permission": "control",
+        "X-Remoteappmanager-Admin": "yes",
+    }
+    viewer = AppSession("bob", URL_ID, "", 0.0, share_id="s" * 32, permission="view")
+    for session, user, permission in ((None, "alice", "control"), (viewer, "bob", "view")):
+        gateway = await gateway_to(app.port, own_origin=True, session=session)
+        seen = json.loads((await gateway.fetch("echo", headers=claims)).body)["headers"]
+        told = {k: v for k, v in seen.items() if k.lower().startswith("x-remoteappmanager-")}
+        assert told == {
+            "X-Remoteappmanager-User": user,
+            "X-Remoteappmanager-Permission": permission,
+        }
+    gateway = await gateway_to(app.port)
+    seen = json.loads((await gateway.fetch("echo", headers=claims)).body)["headers"]
+    assert not [k for k in seen if k.lower().startswith("x-remoteappmanager-")]
 
 
 async def test_48_no_service_worker_under_the_users_origin(

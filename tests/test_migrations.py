@@ -67,10 +67,10 @@ def test_upgrade_from_the_initial_revision_keeps_every_row(
 
     after = snapshot(db_url)
     # Revision 0005 calls simphony-remote's "accounting" table "grants"; 0006 adds
-    # the runs the culler keeps, and two empty limits to each policy.
-    new_tables = {"audit_log", "grants", "app_runs"}
+    # the runs the culler keeps, and two empty limits to each policy; 0007 the shares.
+    new_tables = {"audit_log", "grants", "app_runs", "shares", "share_tickets"}
     assert after.keys() == (before.keys() - {"accounting"}) | new_tables
-    assert after["audit_log"] == after["app_runs"] == []
+    assert after["audit_log"] == after["app_runs"] == after["shares"] == []
     assert all(row[-2:] == (None, None) for row in after["policies"])
     for table, rows in before.items():
         if table == "alembic_version":

@@ -61,10 +61,13 @@ from remoteappmanager.handlers.api.serialize import (
     audit_json,
     container_json,
     grant_json,
+    share_json,
+    shared_app_json,
 )
 from remoteappmanager.services.audit import ACTIONS
 from remoteappmanager.services.culler import Deadline
 from remoteappmanager.services.policy import POLICY_FIELDS, VOLUME_MODES, GrantPolicy, Volume
+from remoteappmanager.services.sharing import SharedApp, ShareView
 from remoteappmanager.services.views import (
     ApplicationState,
     ApplicationView,
@@ -438,6 +441,21 @@ RICH_POLICY = GrantPolicy(
 NO_LIMITS = GrantPolicy(idle_timeout=0, max_lifetime=0)
 
 
+def sample_share(container: Container, kind: str, name: str | None) -> ShareView:
+    return ShareView(
+        id=secrets.token_hex(16),
+        url_id=container.url_id,
+        mapping_id=container.mapping_id,
+        owner=container.user,
+        kind=kind,
+        name=name,
+        permission="view",
+        via=None,
+        created_at=CREATED,
+        expires_at=CREATED.replace(year=CREATED.year + 1),
+    )
+
+
 class FakeContainers:
     """The `ContainerService` calls of the user API's icon: one image."""
 
@@ -570,6 +588,7 @@ class FakeSite:
             "container_service": FakeContainers(image),
             "administration": FakeAdministration(self, image),
             "culler": FakeCuller(),
+            "sharing": FakeSharing(self.container),
         }
 
 
@@ -578,6 +597,28 @@ class FakeCuller:
 
     def deadlines(self, containers: Any) -> dict[str, Deadline]:
         return {c.url_id: SOON for c in containers}
+
+
+class FakeSharing:
+    """The `Sharing` calls of the sharing handlers, each a success, on one share."""
+
+    def __init__(self, container: Container) -> None:
+        self.share = sample_share(container, "user", "bob")
+
+    def permissions(self, policy: GrantPolicy, image: ImageInfo) -> list[str]:
+        return ["view", "control"]
+
+    def owned(self, url_id: str | None = None) -> list[ShareView]:
+        return [self.share]
+
+    async def create(self, *args: Any, **kwargs: Any) -> tuple[ShareView, str | None]:
+        return self.share, None
+
+    def revoke(self, *args: Any, **kwargs: Any) -> ShareView:
+        return self.share
+
+    def page(self, offset: int, limit: int) -> Page[ShareView]:
+        return Page([self.share], 1, offset, limit)
 
 
 SOON = Deadline(datetime(2024, 5, 1, 13, 0, tzinfo=timezone.utc), "idle", warning=True)
@@ -592,7 +633,9 @@ class Unreachable:
         raise Unavailable(self.MESSAGE)
 
 
-UNREACHABLE = {name: Unreachable() for name in ("container_service", "administration", "culler")}
+UNREACHABLE = {
+    name: Unreachable() for name in ("container_service", "administration", "culler", "sharing")
+}
 
 
 # -- requests to the real routes --
@@ -719,9 +762,12 @@ async def samples() -> dict[str, list[Any]]:
     api_url = f"{PREFIX}api/v1/"
     applications = [
         # As the handler sends them: with the limits that hold (here none).
-        application_json("a" * 32, sample_image(set()), NO_LIMITS, None, {}, api_url),
-        application_json("b" * 32, everything, RICH_POLICY, running[0], soon, api_url),
+        application_json("a" * 32, sample_image(set()), NO_LIMITS, None, {}, api_url, []),
+        application_json(
+            "b" * 32, everything, RICH_POLICY, running[0], soon, api_url, ["view", "control"]
+        ),
     ]
+    shares = [sample_share(running[0], "user", "bob"), sample_share(running[0], "link", None)]
     described = models.Application(
         id=4,
         image="demo/viewer:1",
@@ -762,6 +808,12 @@ async def samples() -> dict[str, list[Any]]:
             grant_json(GrantState(GrantView.of(plain_grant), None), {}),
         ],
         "AuditEntry": [audit_json(AuditRecord.of(entry)) for entry in site.entries],
+        "Share": [
+            share_json(shares[0]),
+            share_json(shares[1], link="http://hub.example/hub/user-redirect/shared/link/c0de"),
+            share_json(replace(shares[0], via=shares[1].id, permission="control")),
+        ],
+        "SharedApp": [shared_app_json(SharedApp(shares[0], everything), PREFIX)],
     }
 
     async def sent(method: str, path: str) -> Any:
@@ -912,12 +964,12 @@ def test_success_responses_match_the_serializers(
 ) -> None:
     checker = ShapeChecker(spec)
     schemas = response_schemas(spec)
-    # 7 of the user API: GET x4, POST containers 200 and 201, POST extend. 19 of the admin API:
-    # GET x10; POST users, applications and grants 201, POST grants 200 too; PATCH
-    # applications and grants; DELETE users, applications and grants (the DELETE of a
-    # container is a 204, without a body). The GETs of icons answer PNG, and that of
-    # the events a stream, not JSON.
-    assert len(schemas) == 7 + 19
+    # 10 of the user API: GET x6, POST containers 200 and 201, POST extend, POST shares.
+    # 20 of the admin API: GET x11; POST users, applications and grants 201, POST
+    # grants 200 too; PATCH applications and grants; DELETE users, applications and
+    # grants (the DELETEs of a container and a share are 204s, without a body). The
+    # GETs of icons answer PNG, and that of the events a stream, not JSON.
+    assert len(schemas) == 10 + 20
     for where, schema in schemas:
         if schema.get("type") == "object":  # a list {"items": [...]} or a page of one
             assert set(schema["properties"]) == set(schema["required"]) in (LIST, PAGE), where
@@ -934,9 +986,10 @@ def test_success_responses_match_the_serializers(
     components = spec["components"]["schemas"]
     # Every key the code sends is described, every described key is sent, and every
     # key of every schema sent is always there (but Configurable's minimum and maximum,
-    # which belong to resolution only). Error is checked below, and GrantPolicyInput,
-    # which is only received, with the request bodies; TimeLimit is a number, no object.
-    unkeyed = {"Error", "GrantPolicyInput", "TimeLimit"}
+    # which belong to resolution only). Error is checked below, and GrantPolicyInput
+    # and ShareInput, which are only received, with the request bodies; TimeLimit is a
+    # number, no object.
+    unkeyed = {"Error", "GrantPolicyInput", "ShareInput", "TimeLimit"}
     assert set(checker.keys_seen) == set(components) - unkeyed
     for name, keys in checker.keys_seen.items():
         assert keys == set(components[name]["properties"]), name
@@ -1100,9 +1153,9 @@ async def test_request_bodies_match_what_the_handlers_accept(spec: dict[str, Any
     # An extension is asked for with no body.
     assert [p for p, _, o in writes if "requestBody" not in o] == ["/containers/{url_id}/extend"]
     writes = [(p, m, o) for p, m, o in writes if "requestBody" in o]
-    # POST containers, admin/users, admin/applications, admin/grants; PATCH
-    # admin/applications/{id}, admin/grants/{mapping_id}.
-    assert len(writes) == 6
+    # POST containers, containers/{url_id}/shares, admin/users, admin/applications,
+    # admin/grants; PATCH admin/applications/{id}, admin/grants/{mapping_id}.
+    assert len(writes) == 7
     checker = ShapeChecker(spec)
     for path, method, operation in writes:
         where = f"{method.upper()} {path}"

@@ -15,7 +15,6 @@ import base64
 import os
 import re
 import struct
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,29 +32,15 @@ from remoteappmanager.services.policy import GrantPolicy
 
 from .browser import SCREENSHOTS, browsing, chromium, log_in, screenshot
 from .site import Site, app_url, route_of, running_site
-from .support import ROOT
+from .support import REAL_DESKTOP, REAL_JUPYTERLAB
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.browser]
 
-DESKTOP = "remoteappmanager/desktop:latest"
-JUPYTERLAB = "remoteappmanager/jupyterlab:latest"
+DESKTOP = REAL_DESKTOP
+JUPYTERLAB = REAL_JUPYTERLAB
 # The desktop's background colour (images/desktop/jwmrc) and xterm's white.
 BACKGROUND = (0x3A, 0x6E, 0xA5)
 WHITE = (255, 255, 255)
-
-
-@pytest.fixture(scope="session")
-def real_app_images(docker_engine: Any) -> tuple[str, str]:
-    """Built by ``images/build`` (the Debian base first, if missing): minutes the
-    first time on a machine, seconds once Docker's build cache has them."""
-    built = subprocess.run(
-        [str(ROOT / "images" / "build"), "desktop", "jupyterlab"],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-    return DESKTOP, JUPYTERLAB
 
 
 @pytest.fixture(scope="module")

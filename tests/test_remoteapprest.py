@@ -201,18 +201,24 @@ def test_help_documents_the_configuration_and_the_exit_codes(run: Run) -> None:
     assert "--resolution WxH" in start and "--json" in start and "exit codes:" in start
 
 
+USER_APP_COMMANDS = [
+    *("available", "running", "start", "stop", "extend"),
+    *("share", "shares", "unshare", "shared"),
+]
 COMMANDS = {
-    "app": [
-        *("available", "running", "start", "stop", "extend"),
-        *("list", "show", "create", "update", "remove"),
-    ],
+    "app": [*USER_APP_COMMANDS, *("list", "show", "create", "update", "remove")],
     "user": ["list", "show", "create", "remove"],
     "grant": ["list", "show", "create", "update", "remove"],
     "container": ["list", "stop"],
+    "share": ["list", "revoke"],
 }
 ADMIN_COMMANDS = [
     *(["app", name] for name in ("list", "show", "create", "update", "remove")),
-    *([group, name] for group in ("user", "grant", "container") for name in COMMANDS[group]),
+    *(
+        [group, name]
+        for group in ("user", "grant", "container", "share")
+        for name in COMMANDS[group]
+    ),
     ["stats"],
     ["audit"],
 ]
@@ -220,7 +226,7 @@ ADMIN_COMMANDS = [
 
 def test_help_documents_every_command_and_which_are_for_administrators(run: Run) -> None:
     usage = ok(run("--help"))
-    assert "{app,user,grant,container,stats,audit}" in usage
+    assert "{app,user,grant,container,share,stats,audit}" in usage
     assert "administration:" in usage and "anyone else is refused (exit 8)" in usage
     for group, names in COMMANDS.items():
         described = ok(run(group, "--help"))
@@ -231,13 +237,15 @@ def test_help_documents_every_command_and_which_are_for_administrators(run: Run)
         assert "(admin) " in described and "administration:" in described, command
         assert "--json" in described and "exit codes:" in described, command
         assert f"    {command[-1]}" in ok(run(*command[:-1], "--help")), command
-    for name in ("available", "running", "start", "stop", "extend"):
+    for name in USER_APP_COMMANDS:
         assert "(admin)" not in ok(run("app", name, "--help"))
     grant = ok(run("grant", "update", "--help"))
     assert "--volume SRC:TGT:MODE" in grant and "an option left out is off" in grant
     update = ok(run("app", "update", "--help"))
     assert "--clear-display-name" in update and "--clear-description" in update
     assert "--offset N" in ok(run("audit", "--help"))
+    share = ok(run("app", "share", "--help"))
+    assert "(--user NAME | --group NAME | --link)" in share and "--expires SECONDS" in share
 
 
 def test_a_bad_command_line_exits_2_before_asking_anyone(run: Run) -> None:
@@ -248,6 +256,10 @@ def test_a_bad_command_line_exits_2_before_asking_anyone(run: Run) -> None:
         (["user", "list", "--offset", "-1"], "'-1' is not a whole number"),
         (["app", "update", "3", "--description", "d", "--clear-description"], "not allowed with"),
         (["grant", "list", "--volume", "/srv:/srv:ro"], "unrecognized arguments"),
+        (["app", "share", "u1"], "one of the arguments --user --group --link is required"),
+        (["app", "share", "u1", "--user", "bob", "--link"], "not allowed with"),
+        (["app", "share", "u1", "--link", "--permission", "edit"], "invalid choice: 'edit'"),
+        (["app", "share", "u1", "--link", "--expires", "1h"], "'1h' is not a whole number"),
     ]:
         result = run(*hub, *command)
         assert result.returncode == 2 and message in result.stderr, (command, result.stderr)
@@ -271,13 +283,15 @@ def test_tables_align_their_columns() -> None:
 
 
 class Stub(ThreadingHTTPServer):
-    """Answers every request with ``answer``; remembers what it was asked."""
+    """Answers every request with ``answer``, or a path of ``answers`` with its own;
+    remembers what it was asked."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), StubHandler)
         if tls is not None:
             self.socket = tls.wrap_socket(self.socket, server_side=True)
         self.answer: tuple[int, dict[str, str], bytes] = (200, {}, b'{"items": []}')
+        self.answers: dict[str, tuple[int, dict[str, str], bytes]] = {}  # by path and query
         self.seen: list[tuple[str, str, str | None]] = []
         self.bodies: list[Any] = []  # the JSON bodies sent, in order
 
@@ -295,7 +309,7 @@ class StubHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if body:
             self.server.bodies.append(json.loads(body))
-        status, headers, body = self.server.answer
+        status, headers, body = self.server.answers.get(self.path, self.server.answer)
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", **headers}.items():
             self.send_header(name, value)
@@ -392,6 +406,232 @@ def test_extend_says_when_the_app_now_stops(run: Run, stub: Stub) -> None:
     assert stub.seen == [("POST", "/user/alice/api/v1/containers/u1/extend", "token t")]
 
 
+# -- sharing, against a local server --
+
+SHARES = "/user/alice/api/v1/containers/u1/shares"
+
+
+def share_json(share_id: str, kind: str = "user", name: str | None = "bob", **fields: Any) -> Any:
+    """A share as the API gives it."""
+    return {
+        "id": share_id,
+        "url_id": "u1",
+        "mapping_id": "m1",
+        "owner": "alice",
+        "kind": kind,
+        "name": name,
+        "permission": "view",
+        "via": None,
+        "created_at": "2026-12-06T01:00:00+00:00",
+        "expires_at": "2026-12-07T01:00:00+00:00",
+        "link": None,
+        **fields,
+    }
+
+
+def as_alice(run: Run, stub: Stub, *command: str) -> Result:
+    return run("--url", stub.url, "--user", "alice", "--token", "t", *command)
+
+
+@pytest.mark.parametrize(
+    ("command", "method", "path", "body"),
+    [
+        (
+            ["share", "u1", "--user", "bob"],
+            "POST",
+            "containers/u1/shares",
+            {"kind": "user", "name": "bob"},
+        ),
+        (
+            ["share", "u1", "--group", "operators", "--permission", "control", "--expires", "3600"],
+            "POST",
+            "containers/u1/shares",
+            {"kind": "group", "name": "operators", "permission": "control", "expires_in": 3600},
+        ),
+        # A link has no name; what is not given is the site's default.
+        (["share", "u/1", "--link"], "POST", "containers/u%2F1/shares", {"kind": "link"}),
+        (["shares", "u1"], "GET", "containers/u1/shares", None),
+        (["unshare", "s1"], "DELETE", "shares/s1", None),
+        (["shared"], "GET", "shared", None),
+    ],
+)
+def test_each_sharing_command_sends_its_request(
+    run: Run, stub: Stub, command: list[str], method: str, path: str, body: Any
+) -> None:
+    stub.answer = (201, {}, json.dumps({**share_json("s1"), "items": []}).encode())
+    ok(as_alice(run, stub, "app", *command, "--json"))
+    assert stub.seen == [(method, f"/user/alice/api/v1/{path}", "token t")]
+    assert stub.bodies == ([] if body is None else [body])
+
+
+@pytest.mark.parametrize(
+    ("whom", "share", "said"),
+    [
+        (
+            ["--user", "bob"],
+            share_json("s1"),
+            "shared u1 with bob (view only) until 2026-12-07 01:00:00Z: the share s1\n",
+        ),
+        (
+            ["--group", "operators", "--permission", "control"],
+            share_json("s2", "group", "operators", permission="control"),
+            "shared u1 with the group operators (view and control) until "
+            "2026-12-07 01:00:00Z: the share s2\n",
+        ),
+    ],
+)
+def test_share_says_with_whom_for_what_and_until_when(
+    run: Run, stub: Stub, whom: list[str], share: Any, said: str
+) -> None:
+    stub.answer = (201, {"Location": f"shares/{share['id']}"}, json.dumps(share).encode())
+    result = as_alice(run, stub, "app", "share", "u1", *whom)
+    assert (ok(result), result.stderr) == (said, "")
+    as_json = as_alice(run, stub, "app", "share", "u1", *whom, "--json")
+    assert json.loads(ok(as_json)) == share
+
+
+def test_a_link_is_printed_once_and_said_to_be(run: Run, stub: Stub) -> None:
+    link = "http://127.0.0.1:8000/hub/user-redirect/shared/link/c0de"
+    share = share_json("s3", "link", None, link=link)
+    stub.answer = (201, {}, json.dumps(share).encode())
+    result = as_alice(run, stub, "app", "share", "u1", "--link")
+    assert ok(result).splitlines() == [
+        "shared u1 by a link (view only) until 2026-12-07 01:00:00Z: the share s3",
+        link,
+    ]
+    assert "the link is shown this once only" in result.stderr
+    assert "`app unshare s3`" in result.stderr
+    as_json = as_alice(run, stub, "app", "share", "u1", "--link", "--json")
+    assert json.loads(ok(as_json))["link"] == link
+    assert "shown this once only" in as_json.stderr
+
+
+def test_the_shares_of_an_app_say_whom_each_is_for(run: Run, stub: Stub) -> None:
+    shares = [
+        share_json("s4", via="s3", name="carol"),
+        share_json("s3", "link", None),
+        share_json("s2", "group", "operators", permission="control"),
+        share_json("s1"),
+    ]
+    stub.answer = (200, {}, json.dumps({"items": shares}).encode())
+    table = ok(as_alice(run, stub, "app", "shares", "u1"))
+    assert table.splitlines()[0].split() == ["ID", "WITH", "PERMISSION", "UNTIL"]
+    until = "2026-12-07 01:00:00Z"
+    assert columns(table) == [
+        ["s4", "carol (by link)", "view", until],
+        ["s3", "link", "view", until],
+        ["s2", "group operators", "control", until],
+        ["s1", "bob", "view", until],
+    ]
+    assert json.loads(ok(as_alice(run, stub, "app", "shares", "u1", "--json"))) == shares
+    assert stub.seen[0] == ("GET", SHARES, "token t")
+
+
+def test_what_others_share_says_where_to_open_it(run: Run, stub: Stub) -> None:
+    shared = {
+        "id": "s9",
+        "owner": "carol",
+        "permission": "control",
+        "expires_at": "2026-12-07T02:00:00+01:00",
+        "url_id": "u9",
+        "created_at": "2026-12-06T01:00:00+00:00",
+        "name": "Demo desktop",
+        "description": None,
+        "type": "vncapp",
+        "open_url": "/user/alice/shared/open/s9",
+    }
+    stub.answer = (200, {}, json.dumps({"items": [shared]}).encode())
+    table = ok(as_alice(run, stub, "app", "shared"))
+    assert table.splitlines()[0].split() == [
+        "ID",
+        "APP",
+        "OWNER",
+        "PERMISSION",
+        "UNTIL",
+        "OPEN_URL",
+    ]
+    assert columns(table) == [
+        [
+            "s9",
+            "Demo desktop",
+            "carol",
+            "control",
+            "2026-12-07 01:00:00Z",
+            f"{stub.url}user/alice/shared/open/s9",
+        ]
+    ]
+    assert json.loads(ok(as_alice(run, stub, "app", "shared", "--json"))) == [shared]
+
+
+@pytest.mark.parametrize("command", [["app", "unshare"], ["share", "revoke"]])
+def test_unshare_says_which_share_was_revoked(run: Run, stub: Stub, command: list[str]) -> None:
+    stub.answer = (204, {}, b"")
+    assert ok(as_alice(run, stub, *command, "s1")) == "revoked s1\n"
+    revoked = json.loads(ok(as_alice(run, stub, *command, "s1", "--json")))
+    assert revoked == {"id": "s1", "revoked": True}
+
+
+def test_an_admin_lists_every_share_of_the_site(run: Run, stub: Stub) -> None:
+    shares = [share_json("s2", "group", "operators"), {**share_json("s1"), "owner": "dora"}]
+    page = {"items": shares, "total": 2, "offset": 0, "limit": 100}
+    stub.answer = (200, {}, json.dumps(page).encode())
+    table = ok(as_alice(run, stub, "share", "list"))
+    assert table.splitlines()[0].split() == [
+        *("ID", "OWNER", "URL_ID", "WITH", "PERMISSION", "UNTIL")
+    ]
+    assert columns(table) == [
+        ["s2", "alice", "u1", "group operators", "view", "2026-12-07 01:00:00Z"],
+        ["s1", "dora", "u1", "bob", "view", "2026-12-07 01:00:00Z"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "message", "exit_code"),
+    [
+        (["app", "share", "u1", "--user", "bob"], 403, "this grant does not allow sharing", 8),
+        (
+            ["app", "shared"],
+            403,
+            "sharing needs each application on its own origin (c.ContainerService.app_origin)",
+            8,
+        ),
+        (["app", "share", "u1", "--link", "--expires", "1"], 400, "expires_in: at least 5", 2),
+        (["app", "share", "u1", "--user", "bob"], 404, "you have no running application u1", 3),
+        (["app", "shares", "u1"], 404, "you have no running application u1", 3),
+        (["app", "unshare", "s1"], 404, "you have no share s1", 3),
+        (["share", "list"], 403, "sharing needs each application on its own origin", 8),
+        (["share", "revoke", "s1"], 404, "there is no share s1", 3),
+    ],
+)
+def test_a_refused_share_has_the_services_message_and_its_exit_code(
+    run: Run, stub: Stub, command: list[str], status: int, message: str, exit_code: int
+) -> None:
+    """The token is good (the service answers the user API and the admin's stats)."""
+    stub.answer = (status, {}, error(status, message))
+    for path in ("applications", "admin/stats"):
+        stub.answers[f"/user/alice/api/v1/{path}"] = (200, {}, b'{"items": []}')
+    refused(as_alice(run, stub, *command), exit_code, message)
+
+
+def test_a_refused_share_with_a_bad_token_blames_the_token(run: Run, stub: Stub) -> None:
+    stub.answer = (403, {}, error(403, "log in first"))
+    refused(
+        as_alice(run, stub, "app", "share", "u1", "--user", "bob"),
+        8,
+        "alice's service refused the token",
+    )
+    assert [seen[:2] for seen in stub.seen] == [
+        ("POST", SHARES),
+        ("GET", "/user/alice/api/v1/applications"),
+    ]
+
+
+def test_a_user_who_is_not_an_administrator_is_told_so(run: Run, stub: Stub) -> None:
+    stub.answer = (403, {}, error(403, "this is for administrators only"))
+    stub.answers["/user/alice/api/v1/applications"] = (200, {}, b'{"items": []}')
+    refused(as_alice(run, stub, "share", "revoke", "s1"), 8, "alice is not an administrator")
+
+
 @pytest.mark.parametrize(
     ("command", "method", "path", "body"),
     [
@@ -446,6 +686,8 @@ def test_extend_says_when_the_app_now_stops(run: Run, stub: Stub) -> None:
         (["grant", "remove", "m1"], "DELETE", "grants/m1", None),
         (["container", "list"], "GET", "containers", None),
         (["container", "stop", "u1"], "DELETE", "containers/u1", None),
+        (["share", "list"], "GET", "shares", None),
+        (["share", "revoke", "s/1"], "DELETE", "shares/s%2F1", None),
         (["stats"], "GET", "stats", None),
         (["audit", "--offset", "5", "--limit", "5"], "GET", "audit?offset=5&limit=5", None),
     ],
@@ -678,15 +920,19 @@ def test_a_refused_token_says_who_refused_it(user: str | None, body: bytes, mess
     assert failed.value.exit_code == REFUSED and message in failed.value.message
 
 
+API = "/user/alice/api/v1/"
+
+
 @pytest.mark.parametrize(
-    ("user_api_status", "message"),
+    ("user_api_status", "message", "asked"),
     [
-        (200, "alice is not an administrator of the site"),
-        (403, "alice's service refused the token"),
+        # The token is good, and the admin API refuses alice whatever she asks.
+        (200, "alice is not an administrator of the site", ["applications", "admin/stats"]),
+        (403, "alice's service refused the token", ["applications"]),
     ],
 )
 def test_a_refusal_of_the_admin_api_names_the_user_when_the_token_is_good(
-    user_api_status: int, message: str
+    user_api_status: int, message: str, asked: list[str]
 ) -> None:
     def answer(request: Request) -> Response:
         if "/admin/" in request.url:
@@ -695,9 +941,30 @@ def test_a_refusal_of_the_admin_api_names_the_user_when_the_token_is_good(
 
     transport = Answering(answer)
     with pytest.raises(RequestFailed) as failed:
-        client_of(transport).get("admin/stats")
+        client_of(transport).get("admin/shares")
     assert failed.value.exit_code == REFUSED and message in failed.value.message
-    assert transport.paths == ["/user/alice/api/v1/admin/stats", "/user/alice/api/v1/applications"]
+    assert transport.paths == [f"{API}{path}" for path in ["admin/shares", *asked]]
+
+
+@pytest.mark.parametrize(
+    ("path", "asked"),
+    [("containers/u1/shares", ["applications"]), ("admin/shares", ["applications", "admin/stats"])],
+)
+def test_a_refusal_of_a_good_token_by_the_sites_settings_says_the_services_words(
+    path: str, asked: list[str]
+) -> None:
+    """Sharing on a site without app origins: the request, not the token, is refused."""
+
+    def answer(request: Request) -> Response:
+        if "shares" in request.url:
+            return Response(403, error(403, "sharing needs app origins"), "Forbidden")
+        return json_response(200, {"items": []})
+
+    transport = Answering(answer)
+    with pytest.raises(RequestFailed) as failed:
+        client_of(transport).get(path)
+    assert (failed.value.exit_code, failed.value.message) == (REFUSED, "sharing needs app origins")
+    assert transport.paths == [f"{API}{each}" for each in [path, *asked]]
 
 
 def untrusted() -> ssl.SSLCertVerificationError:

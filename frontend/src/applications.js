@@ -1,7 +1,8 @@
 // The user's applications, shared by the dashboard and the application view: the
 // list from the last poll, and what this page is doing to each (starting, stopping,
 // the step of a start, the message of a failure). The service's event stream makes
-// it refresh at once; polling stays as the fallback for when the stream is down.
+// it refresh at once, and passes each event on to whoever subscribed to its kind
+// (onEvent); polling stays as the fallback for when the stream is down.
 import { reactive } from "vue";
 import { segment } from "./api.js";
 import { openEventStream } from "./events.js";
@@ -15,6 +16,9 @@ export const BUSY_POLL_INTERVAL = 1000;
 export const LIVE_POLL_INTERVAL = 30000;
 /** How long "Ready" shows before the application's frame replaces it. */
 export const READY_PAUSE = 700;
+
+/** Events about sharing, for their listeners only (the share panel, the shared list). */
+const SHARING_KINDS = new Set(["shares", "shared"]);
 
 export const CULLED_NOTICES = {
   idle: "Stopped after being unused past its idle timeout. Your workspace is kept.",
@@ -71,14 +75,32 @@ export function createApplicationsStore(api, options = {}) {
     state.live ? LIVE_POLL_INTERVAL : busy() ? BUSY_POLL_INTERVAL : POLL_INTERVAL;
   const poller = createPoller(refresh, { interval, ...(doc ? { doc } : {}) });
 
-  function onEvent({ kind, data }) {
+  // kind -> the functions subscribed to it with onEvent(kind, listener).
+  const listeners = new Map();
+
+  /** Call `listener(data)` for each event of `kind`; returns the unsubscribe. */
+  function subscribe(kind, listener) {
+    if (!listeners.has(kind)) listeners.set(kind, new Set());
+    listeners.get(kind).add(listener);
+    return () => listeners.get(kind)?.delete(listener);
+  }
+
+  function handleEvent({ kind, data }) {
     if (kind === "culled" && data.mapping_id) {
       // A poll sent before the cull would show the app running still.
       generation += 1;
       delete state.failures[data.mapping_id];
       state.notices[data.mapping_id] = CULLED_NOTICES[data.reason] ?? CULLED_NOTICES.other;
     }
-    poller.now();
+    // Who an app is shared with is not in the applications list: no need to read it.
+    if (!SHARING_KINDS.has(kind)) poller.now();
+    for (const listener of [...(listeners.get(kind) ?? [])]) {
+      try {
+        listener(data);
+      } catch {
+        // A listener reports its own errors; the others still hear of the event.
+      }
+    }
   }
 
   function onLive(live) {
@@ -91,7 +113,7 @@ export function createApplicationsStore(api, options = {}) {
   function startPolling() {
     poller.start();
     if (!stream && eventsUrl && EventSource) {
-      stream = openEventStream(eventsUrl, { onEvent, onLive, EventSource });
+      stream = openEventStream(eventsUrl, { onEvent: handleEvent, onLive, EventSource });
     }
   }
 
@@ -188,5 +210,6 @@ export function createApplicationsStore(api, options = {}) {
     dismissNotice: (mappingId) => delete state.notices[mappingId],
     startPolling,
     stopPolling,
+    onEvent: subscribe,
   };
 }

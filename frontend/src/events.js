@@ -1,9 +1,10 @@
 // The service's stream of events (server-sent, GET events): a container started or
-// stopped, a deadline came near or moved, the culler stopped an app. The page reacts
-// at once instead of waiting for its next poll.
+// stopped, a deadline came near or moved, the culler stopped an app, the shares of an
+// app changed ("shares", {url_id}), what others share with the user changed
+// ("shared"). The page reacts at once instead of waiting for its next poll.
 
 /** The named events the service sends; `ready` comes first, and after each reconnect. */
-export const EVENT_KINDS = ["ready", "containers", "deadline", "culled"];
+export const EVENT_KINDS = ["ready", "containers", "deadline", "culled", "shares", "shared"];
 
 /**
  * The stream's address. The token goes in the query: JupyterHub ignores the login

@@ -37,6 +37,19 @@ export function clockTime(iso) {
   return `${pad(then.getHours())}:${pad(then.getMinutes())}`;
 }
 
+/** "14:05" if `iso` falls today (local time), else "8 Dec 2026, 14:05". */
+export function clockOrDate(iso, now = new Date()) {
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) return "";
+  return then.toDateString() === new Date(now).toDateString() ? clockTime(iso) : shortDateTime(iso);
+}
+
+/** "until 14:05", "until 8 Dec 2026, 14:05": when something given for a time ends. */
+export function until(iso, now) {
+  const when = clockOrDate(iso, now);
+  return when ? `until ${when}` : "";
+}
+
 /** The full local date and time, for a title attribute. */
 export function dateTime(iso) {
   const then = new Date(iso);

@@ -14,7 +14,7 @@ export function policyStatements(policy) {
     say(`A data folder is mounted at ${policy.volume.target} (${mode})`, "folder");
   }
   if (policy.license) say("A licence is provided", "key");
-  // allow_view says nothing here: sharing is not built, and no text may promise it.
+  if (policy.allow_view) say("You may share this application while it runs", "users");
   if (policy.idle_timeout > 0) say(`Stops after ${duration(policy.idle_timeout)} unused`, "clock");
   if (policy.max_lifetime > 0) {
     say(`Runs at most ${duration(policy.max_lifetime)} per start`, "clock");

@@ -3,11 +3,19 @@
 //   #/                       the user's applications
 //   #/apps/<mapping_id>      one application (its frame while it runs)
 //   #/admin                  the admin overview
-//   #/admin/<section>        users, applications, grants, containers, audit
+//   #/admin/<section>        users, applications, grants, containers, shares, audit
 // A query may follow the path: #/admin/grants?user=alice
 import { readonly, ref } from "vue";
 
-export const ADMIN_SECTIONS = ["overview", "users", "applications", "grants", "containers", "audit"];
+export const ADMIN_SECTIONS = [
+  "overview",
+  "users",
+  "applications",
+  "grants",
+  "containers",
+  "shares",
+  "audit",
+];
 
 function decode(text) {
   try {

@@ -19,7 +19,7 @@ exit codes:
   {DONE}  done
   {UNEXPECTED}  unexpected failure (a bug: please report it), or the Hub cannot be reached
   {INVALID}  bad command line, configuration or value (HTTP 400 and other 4xx)
-  {NOT_FOUND}  no such user, application, grant or container (HTTP 404)
+  {NOT_FOUND}  no such user, application, grant, container or share (HTTP 404)
   {CONFLICT}  it exists, runs with other settings, is starting, or has no time limit (HTTP 409)
   {UNAVAILABLE}  the database, the service or what it needs is unavailable (HTTP 503, 424)
   {ENGINE_DOWN}  the Docker engine does not answer (remoteappdb, which talks to it)

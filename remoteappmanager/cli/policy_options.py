@@ -22,7 +22,7 @@ def add_policy_options(parser: argparse.ArgumentParser, title: str = "policy") -
     policy.add_argument(
         "--allow-view",
         action="store_true",
-        help="stored with the grant; sharing a running app is not built yet",
+        help="let the user share the running app with others",
     )
     policy.add_argument(
         "--allow-startup-data",

@@ -21,7 +21,7 @@ from ..errors import AlreadyExists, DatabaseUnavailable, InvalidInput, SchemaMis
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration in MIGRATIONS_DIR (a test checks that they agree). Kept here so
 # that checking the schema at start-up needs no alembic, which is slow to import.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 READONLY = "remoteappmanager_readonly"  # an execution option: see _sqlite_on_begin
 DB_URL_ENV = "REMOTEAPPMANAGER_DB_URL"
 

@@ -170,6 +170,51 @@ class AppRun(Base):
     extended_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def new_share_id() -> str:
+    return secrets.token_hex(16)
+
+
+class Share(Base):
+    """The owner of a running app lets someone open it: a Hub user (``kind`` "user"),
+    the members of a Hub group ("group"), or whoever brings a link ("link", whose
+    random code is kept as a digest only), to watch it or to use it (``permission``
+    "view" or "control"), until ``expires_at``. A user who opens a link gets a share
+    of their own, ``via`` the link's, which ends with it."""
+
+    __tablename__ = "shares"
+    __table_args__ = (
+        CheckConstraint("kind IN ('user', 'group', 'link')", name="kind"),
+        CheckConstraint("permission IN ('view', 'control')", name="permission"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_share_id)
+    url_id: Mapped[str] = mapped_column(String(32), index=True)
+    # Taking the grant away ends what it allowed to share.
+    mapping_id: Mapped[str] = mapped_column(
+        ForeignKey("grants.mapping_id", ondelete="CASCADE"), index=True
+    )
+    owner: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(NAME_LENGTH), index=True)
+    permission: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    via: Mapped[str | None] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ShareTicket(Base):
+    """A viewer's single-use pass from their own service to the app's origin, served
+    by the owner's: the two services meet only in the database. Kept as a digest."""
+
+    __tablename__ = "share_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    share_id: Mapped[str] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"), index=True)
+    user_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class AuditEntry(Base):
     """One change to the site: who did what, to what, and when.
 

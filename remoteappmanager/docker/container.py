@@ -47,6 +47,7 @@ class Container:
     origin: str = ""
     serving: Serving = field(default_factory=Serving)
     settings: tuple[tuple[str, str], ...] = ()  # SETTINGS_LABEL's pairs, sorted
+    app_type: str = "webapp"  # its image's ``type`` label
 
     @classmethod
     def from_summary(cls, summary: dict[str, Any], default_port: int) -> Container:
@@ -76,6 +77,7 @@ class Container:
             origin=labels.get(ORIGIN_LABEL, ""),
             serving=serving,
             settings=_settings(labels.get(SETTINGS_LABEL)),
+            app_type=labels.get(LABEL_PREFIX + "type", "webapp"),
         )
 
     @property

@@ -9,6 +9,8 @@ simphony-remote work unchanged:
 - ``type``: ``webapp``, ``vncapp`` or ``jupyter``;
 - ``env.<kebab-name>``: the image understands the variable ``KEBAB_NAME``; this is
   how an image says which configurables (see ``services.configurables``) it accepts;
+- ``view-only``: ``true`` if the app itself shows a read-only view to a viewer whose
+  requests carry ``X-Remoteappmanager-Permission: view`` (sharing);
 - how the app is served (`Serving`): ``port``, ``strip-prefix``, ``ready-path``,
   ``host``; containers carry their image's labels, so these are read from either.
 """
@@ -96,6 +98,8 @@ class ImageInfo:
     capabilities: frozenset[str] = frozenset()
     # It runs with its root filesystem read-only (label ``read-only-root=true``).
     read_only_root: bool = False
+    # It enforces view-only for a shared viewer itself (label ``view-only=true``).
+    view_only: bool = False
 
     @classmethod
     def missing(cls, name: str) -> ImageInfo:
@@ -128,6 +132,7 @@ class ImageInfo:
             serving=Serving.from_labels(labels),
             capabilities=capability_names(labels.get(LABEL_PREFIX + "capabilities", "")),
             read_only_root=labels.get(LABEL_PREFIX + "read-only-root", "").lower() == "true",
+            view_only=labels.get(LABEL_PREFIX + "view-only", "").lower() == "true",
         )
 
     def with_overrides(self, display_name: str | None, description: str | None) -> ImageInfo:

@@ -16,6 +16,7 @@ from ..errors import LoginTooOld, RemoteAppError, RequestError
 from ..services.audit import Requester
 from ..services.containers import ContainerService
 from ..services.culler import Culler
+from ..services.sharing import Sharing
 from .security_headers import set_security_headers
 
 MAX_JSON_BODY = 64 * 1024
@@ -68,6 +69,16 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         culler: Culler = self.settings["culler"]
         return culler
 
+    @property
+    def sharing(self) -> Sharing:
+        sharing: Sharing = self.settings["sharing"]
+        return sharing
+
+    @property
+    def groups(self) -> list[str]:
+        """The Hub groups the user is in, as the Hub says."""
+        return list((self.current_user or {}).get("groups") or ())
+
     async def prepare(self) -> None:
         # Ask the Hub (cached) without blocking the event loop.
         model = await self.hub_auth.get_user(self, sync=False)
@@ -83,6 +94,23 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if model is not None and model.get("session_id") and model["name"] == self.owner:
             self.settings["login_sessions"].seen(model["session_id"])
         self.check_origin_of_write()
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, RemoteAppError):
+            log = self.log.warning if value.status >= 500 else self.log.info
+            log("%s %s: %s", self.request.method, self.request.path, value.log_message)
+            return
+        super().log_exception(typ, value, tb)
+
+    @property
+    def log(self) -> Any:
+        return self.settings["log"]
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, RemoteAppError):
+            status_code = error.status
+        super().send_error(status_code, **kwargs)
 
     def check_origin_of_write(self) -> None:
         """A cookie-authenticated write must come from a page of this site."""
@@ -203,20 +231,3 @@ class APIHandler(BaseHandler):
         if isinstance(error, LoginTooOld):
             body["login_again"] = error.login_again
         self.finish(json.dumps({"error": body}))
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, RemoteAppError):
-            log = self.log.warning if value.status >= 500 else self.log.info
-            log("%s %s: %s", self.request.method, self.request.path, value.log_message)
-            return
-        super().log_exception(typ, value, tb)
-
-    @property
-    def log(self) -> Any:
-        return self.settings["log"]
-
-    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, RemoteAppError):
-            status_code = error.status
-        super().send_error(status_code, **kwargs)

@@ -22,7 +22,16 @@ gateway reaches it at), ``Origin`` rewritten to ``http://<that host>`` once the
 gateway has checked the browser's (both as the browser sent them with
 ``host=browser``), ``X-Forwarded-Host`` and ``X-Forwarded-Proto``
 (what the browser used), and with ``strip-prefix`` under the user's origin the path
-without the prefix and ``X-Forwarded-Prefix``.
+without the prefix and ``X-Forwarded-Prefix``. On its own origin, where a share's
+viewer may come too, ``X-Remoteappmanager-User`` (who asks) and
+``X-Remoteappmanager-Permission`` (``control``, or ``view`` for a view-only viewer,
+which an image labelled ``view-only=true`` enforces itself); a browser's own
+``X-Remoteappmanager-*`` headers never pass.
+
+A viewer of a share (services/sharing.py) holds an app session bound to the share:
+each request checks that the share still holds, and the viewer's websockets close
+when it ends. View-only on a noVNC desktop is the gateway's: it passes no write and
+reads the viewer's websocket through `ViewOnlyFilter`, which drops keys and clicks.
 """
 
 from __future__ import annotations
@@ -47,11 +56,13 @@ from tornado.websocket import (
 
 from ..docker.container import Container
 from ..docker.image import BROWSER_HOST
-from ..services.app_sessions import AppSessions
+from ..services.app_sessions import ENTER_PATH, AppSession, AppSessions
 from ..services.containers import ContainerService
+from ..services.sharing import Sharing
 from .base import BaseHandler, is_same_origin
 from .security_headers import set_security_headers
 from .upstream import Exchange, UpstreamPool
+from .view_only import ProtocolRefused, ViewOnlyFilter
 
 # Never forwarded: the user's credentials, and what belongs to one hop only.
 DROPPED_REQUEST_HEADERS = frozenset(
@@ -78,7 +89,6 @@ WEBSOCKET_HANDSHAKE_HEADERS = frozenset(
 BUFFERED_BODY = 64 * 1024
 # The browser's credential for an app on its own origin, and where it gets it.
 APP_COOKIE = "remoteappmanager-app"
-ENTER_PATH = "/_remoteappmanager/enter"
 # Answers once the proxy routes the app's origin (the dashboard waits for it).
 PING_PATH = "/_remoteappmanager/ping"
 # Cookies of the Hub and of the users' services: never passed to an app. (Their
@@ -210,7 +220,7 @@ class Forwarder(WebSocketHandler):
             lowered = name.lower()
             if lowered in DROPPED_REQUEST_HEADERS or lowered in this_hop:
                 continue
-            if lowered.startswith("x-forwarded-"):
+            if lowered.startswith(("x-forwarded-", "x-remoteappmanager-")):
                 continue  # the client's claims: the gateway says its own below
             if not self.own_origin and lowered in SAME_ORIGIN_DROPPED_REQUEST_HEADERS:
                 continue
@@ -231,7 +241,19 @@ class Forwarder(WebSocketHandler):
             cookies = self.app_cookies()
             if cookies:
                 headers["Cookie"] = cookies
+            headers["X-Remoteappmanager-User"] = self.app_user
+            headers["X-Remoteappmanager-Permission"] = self.permission
         return headers
+
+    # Who uses the app, and how: the owner unless a share's viewer (AppOriginHandler).
+    @property
+    def app_user(self) -> str:
+        owner: str = self.settings["owner"]
+        return owner
+
+    @property
+    def permission(self) -> str:
+        return "control"
 
     def app_cookies(self) -> str:
         """The request's cookies that are the app's own."""
@@ -524,6 +546,9 @@ class AppOriginHandler(Forwarder):
     """
 
     own_origin = True
+    session: AppSession | None = None
+    view_filter: ViewOnlyFilter | None = None
+    stop_watching: Callable[[], None] | None = None
 
     async def authorize(self) -> Callable[[], None] | None:
         url_id = self.url_id_of_host() or ""
@@ -539,17 +564,77 @@ class AppOriginHandler(Forwarder):
         if self.request.path == PING_PATH:
             return self.pong
         session_id = self.get_cookie(APP_COOKIE) or ""
-        user = await self.sessions.user_of(session_id, url_id, self.hub_user_of_token)
-        if user is None:
+        session = await self.sessions.session_of(session_id, url_id, self.hub_user_of_token)
+        if session is not None and not self.share_holds(session):
+            raise web.HTTPError(403, "this share has ended")
+        if session is None:
             if self.request.method == "GET" and not self.is_upgrade:
                 # Through the dashboard, which sends the owner back with a ticket.
                 relaunch = f"{self.settings['public_origin']}{self.relaunch_path}"
                 return functools.partial(self.redirect, relaunch)
             raise web.HTTPError(404)
+        self.session = session
         self.refuse_foreign_origin()
+        if self.gateway_keeps_view_only and self.request.method not in ("GET", "HEAD"):
+            raise web.HTTPError(403, "this share lets you watch, not act")
         self.used()
         self.allow_body(self.settings["gateway_max_body_size"])
         return None
+
+    def share_holds(self, session: AppSession) -> bool:
+        """A viewer's session lasts while its share does; the owner's always holds."""
+        if session.share_id is None or self.sharing.is_active(session.share_id):
+            return True
+        self.sessions.end_share(session.share_id)
+        return False
+
+    @property
+    def app_user(self) -> str:
+        return self.session.user if self.session is not None else super().app_user
+
+    @property
+    def permission(self) -> str:
+        return self.session.permission if self.session is not None else "control"
+
+    @property
+    def gateway_keeps_view_only(self) -> bool:
+        """A noVNC desktop shared for viewing: the gateway drops the viewer's input."""
+        return self.permission == "view" and self.container.app_type == "vncapp"
+
+    @property
+    def sharing(self) -> Sharing:
+        sharing: Sharing = self.settings["sharing"]
+        return sharing
+
+    async def open(self, *args: str) -> None:
+        await super().open(*args)
+        if self.session is not None and self.session.share_id is not None:
+            self.stop_watching = self.sharing.watch(self.session.share_id, self.share_ended)
+        if self.gateway_keeps_view_only:
+            self.view_filter = ViewOnlyFilter()
+
+    def share_ended(self) -> None:
+        self.close(1008, "the share has ended")  # 1008: policy violation
+
+    async def on_message(self, message: str | bytes) -> None:
+        if self.view_filter is not None:
+            data = message.encode() if isinstance(message, str) else message
+            try:
+                message = self.view_filter.feed(data)
+            except ProtocolRefused as refused:
+                log = self.settings["log"]
+                log.info("closed a view-only websocket of %s: %s", self.app_user, refused)
+                self.close(1008, "view only")
+                return
+            if not message:
+                self.used()  # watching is a use too
+                return
+        await super().on_message(message)
+
+    def on_close(self) -> None:
+        if self.stop_watching is not None:
+            self.stop_watching()
+        super().on_close()
 
     def url_id_of_host(self) -> str | None:
         match = self.containers.app_host_pattern().fullmatch(self.request.host_name)
@@ -579,9 +664,16 @@ class AppOriginHandler(Forwarder):
         self.finish()
 
     def enter(self) -> None:
-        """``/_remoteappmanager/enter?ticket=&next=``: a ticket becomes a session."""
+        """``/_remoteappmanager/enter?ticket=&next=``: a ticket becomes a session,
+        the owner's (from this service's dashboard) or a share's viewer's (written
+        in the database by the viewer's service)."""
         ticket = self.get_argument("ticket", "")
-        session_id = self.sessions.redeem(ticket, self.container.url_id)
+        url_id = self.container.url_id
+        session_id = self.sessions.redeem(ticket, url_id)
+        shared = self.sharing.redeem_ticket(ticket, url_id) if session_id is None else None
+        if shared is not None:
+            viewer, share = shared
+            session_id = self.sessions.open_for_viewer(viewer, url_id, share.id, share.permission)
         if session_id is None:
             raise web.HTTPError(403, "this link has expired or was used already")
         self.set_cookie(
@@ -594,7 +686,7 @@ class AppOriginHandler(Forwarder):
         )
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")  # the used ticket stays here
-        next_path = self.get_argument("next", "/")
+        next_path = self.get_argument("next", self.container.app_path)
         # Only a path of this origin: never //elsewhere or /\elsewhere.
         if not next_path.startswith("/") or next_path[1:2] in ("/", "\\"):
             next_path = "/"

@@ -12,6 +12,10 @@ keep or leak, and a restart of the service just sends the browser through the
 dashboard for a new ticket. A session remembers the Hub token of the login that made
 it and asks the Hub now and then whether the token still holds: logging out of the
 Hub deletes the token, and so ends the app sessions within ``recheck_seconds``.
+
+A *viewer's* session (sharing, services/sharing.py) is made from a ticket the
+viewer's own service wrote in the database; it holds the share instead of a Hub
+token, and lasts while the share does (the gateway asks the sharing at each request).
 """
 
 from __future__ import annotations
@@ -26,17 +30,22 @@ from traitlets.config import LoggingConfigurable
 
 # Asks the Hub who holds a token: the user's name, or None when the token is gone.
 TokenCheck = Callable[[str], Awaitable[str | None]]
+# Where an app's origin takes a ticket (handlers/gateway.py serves it).
+ENTER_PATH = "/_remoteappmanager/enter"
 
 
 @dataclass
 class AppSession:
-    """One browser's right to one app: who, which app, and the Hub login behind it."""
+    """One browser's right to one app: who, which app, and the Hub login behind it
+    (the owner's) or the share (a viewer's)."""
 
     user: str
     url_id: str
     hub_token: str
     checked_at: float
     created_at: float = field(default_factory=time.monotonic)
+    share_id: str | None = None
+    permission: str = "control"  # or "view"
 
 
 @dataclass(frozen=True)
@@ -87,20 +96,32 @@ class AppSessions(LoggingConfigurable):
         found = self._tickets.pop(ticket, None)
         if found is None or found.url_id != url_id or found.expires_at < time.monotonic():
             return None
+        return self._add(
+            AppSession(found.user, found.url_id, found.hub_token, checked_at=time.monotonic())
+        )
+
+    def open_for_viewer(self, user: str, url_id: str, share_id: str, permission: str) -> str:
+        """The id of a new session of a share's viewer (their ticket was checked)."""
+        return self._add(
+            AppSession(user, url_id, "", time.monotonic(), share_id=share_id, permission=permission)
+        )
+
+    def _add(self, session: AppSession) -> str:
         while len(self._sessions) >= self.max_sessions:
             del self._sessions[next(iter(self._sessions))]  # the oldest (insertion order)
         session_id = secrets.token_urlsafe(32)
-        self._sessions[session_id] = AppSession(
-            found.user, found.url_id, found.hub_token, checked_at=time.monotonic()
-        )
+        self._sessions[session_id] = session
         return session_id
 
-    async def user_of(self, session_id: str, url_id: str, check: TokenCheck) -> str | None:
-        """Who holds the session ``session_id`` for ``url_id``; None if nobody does.
+    async def session_of(
+        self, session_id: str, url_id: str, check: TokenCheck
+    ) -> AppSession | None:
+        """The session ``session_id`` for ``url_id``; None if there is none.
 
         A session made for another url_id opens nothing here. Every
-        ``recheck_seconds`` the Hub is asked (``check``) whether the login behind
-        the session still holds; a session whose login has ended is dropped.
+        ``recheck_seconds`` the Hub is asked (``check``) whether the owner's login
+        behind a session still holds; a session whose login has ended is dropped.
+        A viewer's session holds no login: the share says whether it lasts.
         """
         session = self._sessions.get(session_id)
         if session is None or session.url_id != url_id:
@@ -109,20 +130,27 @@ class AppSessions(LoggingConfigurable):
         if now - session.created_at > self.max_session_hours * 3600:
             self._sessions.pop(session_id, None)
             return None
-        if now - session.checked_at >= self.recheck_seconds:
+        if session.share_id is None and now - session.checked_at >= self.recheck_seconds:
             if await check(session.hub_token) != session.user:
                 self.log.info("the Hub login behind an app session of %s ended", session.user)
                 self._sessions.pop(session_id, None)
                 return None
             session.checked_at = now
-        return session.user
+        return session
 
     def end(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)
 
+    def end_share(self, share_id: str) -> None:
+        """A share ended: so do its viewers' sessions."""
+        for session_id, session in list(self._sessions.items()):
+            if session.share_id == share_id:
+                del self._sessions[session_id]
+
     def end_all(self) -> None:
-        """The owner logs out: every app session and unused ticket ends now."""
-        self._sessions.clear()
+        """The owner logs out: their app sessions and unused tickets end now (a
+        viewer's ends with the share)."""
+        self._sessions = {k: s for k, s in self._sessions.items() if s.share_id is not None}
         self._tickets.clear()
 
     def end_for_apps(self, running: set[str]) -> None:

@@ -32,6 +32,10 @@ ACTIONS = frozenset(
         "container.stop",
         "container.cull",
         "container.extend",
+        "share.create",
+        "share.use",
+        "share.revoke",
+        "share.end",
     }
 )
 
@@ -40,13 +44,16 @@ ACTIONS = frozenset(
 class Requester:
     """How a change was asked for, beside who asked (the entry's actor)."""
 
-    via: str  # "browser session", "token", "command line" or "culler"
+    # "browser session", "token", "command line", "culler", or "service" (what the
+    # user's service does by itself: a share that expired or whose app stopped)
+    via: str
     credential_id: str | None = None  # the Hub's id of the session or the token
     client: str | None = None  # the client's address, as the proxy saw it
     user_agent: str | None = None
 
 
 COMMAND_LINE = Requester(via="command line")
+SERVICE = Requester(via="service")
 
 
 class AuditLog:

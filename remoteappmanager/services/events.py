@@ -16,7 +16,7 @@ BACKLOG = 100
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # "containers", "deadline", "culled", "shares"
+    kind: str  # "containers", "deadline", "culled", "shares", "shared"
     data: dict[str, Any]
 
 
@@ -30,6 +30,11 @@ class EventStream:
         queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=BACKLOG)
         self._subscribers.add(queue)
         return queue
+
+    @property
+    def listening(self) -> bool:
+        """Whether a dashboard reads the stream now."""
+        return bool(self._subscribers)
 
     def unsubscribe(self, queue: asyncio.Queue[Event | None]) -> None:
         self._subscribers.discard(queue)

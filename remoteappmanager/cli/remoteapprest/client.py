@@ -48,9 +48,12 @@ ADMIN_API = "admin/"  # under the user API of the caller's own service
 class RequestFailed(RemoteAppError):
     """The Hub or the service refused a request, or could not be reached."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, service_message: str | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        # A 401 or 403 of the service: its own words, which `message` replaces with what
+        # is wrong with the token until the service is seen to accept the token.
+        self.service_message = service_message
 
 
 def admin_path(*parts: object) -> str:
@@ -241,26 +244,38 @@ class RestClient:
         try:
             return self.call(method, url, body)
         except RequestFailed as error:
-            # If the service takes the token for the user API, the admin API refused
-            # the user, not the token.
-            if (
-                error.exit_code == REFUSED
-                and path.startswith(ADMIN_API)
-                and self._service_accepts_token()
-            ):
-                raise RequestFailed(
-                    f"{self.user} is not an administrator of the site: this command is for "
-                    "administrators only",
-                    REFUSED,
-                ) from None
-            raise
+            if error.exit_code != REFUSED:
+                raise
+            raise self._what_was_refused(path, error) from None
 
-    def _service_accepts_token(self) -> bool:
-        """Whether the user's service accepts the token for the user API."""
+    def _what_was_refused(self, path: str, error: RequestFailed) -> RequestFailed:
+        """A refusal, once the service says whether it takes the token for the user API.
+
+        If it does, the token is good: the admin API refused a user who is not an
+        administrator, or the service refused the request itself (a grant that does not
+        allow sharing, a site without app origins), in its own words. If not, the token
+        is what failed, as ``error`` says.
+        """
+        is_admin_path = path.startswith(ADMIN_API)
+        if not (is_admin_path or error.service_message) or not self._accepts("applications"):
+            return error
+        if is_admin_path and not self._accepts(admin_path("stats")):
+            return RequestFailed(
+                f"{self.user} is not an administrator of the site: this command is for "
+                "administrators only",
+                REFUSED,
+            )
+        if error.service_message:
+            return RequestFailed(error.service_message, REFUSED)
+        return error
+
+    def _accepts(self, path: str) -> bool:
+        """Whether the user's service answers a GET of ``path`` with this token; only
+        a refusal counts as no (an answer of 503 says nothing of the token)."""
         try:
-            self.call("GET", urljoin(self.api_url, "applications"))
-        except RequestFailed:
-            return False
+            self.call("GET", urljoin(self.api_url, path))
+        except RequestFailed as error:
+            return error.exit_code != REFUSED
         return True
 
     def call(self, method: str, url: str, body: object = None) -> tuple[int, Any]:
@@ -296,7 +311,9 @@ class RestClient:
             )
         message = error_message(response.body)
         if response.status in (401, 403):
-            return self._token_refused(by_service=message is not None)
+            refused = self._token_refused(by_service=message is not None)
+            refused.service_message = message
+            return refused
         exit_code = EXIT_BY_STATUS.get(
             response.status, INVALID if 400 <= response.status < 500 else UNEXPECTED
         )

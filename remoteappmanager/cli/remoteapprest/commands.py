@@ -111,6 +111,108 @@ def report_stopped(args: argparse.Namespace, url_id: str) -> None:
         print(f"stopped {url_id}")
 
 
+# -- app, sharing your running applications, and what others share with you --
+
+SHARE_COLUMNS = ("ID", "WITH", "PERMISSION", "UNTIL")
+
+
+def share_row(share: Any) -> tuple[object, ...]:
+    return (share["id"], shared_with(share), share["permission"], when(share["expires_at"]))
+
+
+def shared_with(share: Any) -> str:
+    """Whom a share is for: "bob", "group operators", "link", "bob (by link)"."""
+    if share["kind"] == "link":
+        return "link"
+    if share["kind"] == "group":
+        return f"group {share['name']}"
+    return f"{share['name']} (by link)" if share["via"] else str(share["name"])
+
+
+def describe_share(share: Any) -> str:
+    """What a new share means: "shared U with bob (view only) until ...: the share S"."""
+    whom = {"user": f"with {share['name']}", "group": f"with the group {share['name']}"}
+    permission = "view only" if share["permission"] == "view" else "view and control"
+    return (
+        f"shared {share['url_id']} {whom.get(share['kind'], 'by a link')} ({permission}) "
+        f"until {when(share['expires_at'])}: the share {share['id']}"
+    )
+
+
+def app_share(args: argparse.Namespace, client: RestClient) -> None:
+    if args.share_user is not None:
+        kind, name = "user", args.share_user
+    elif args.share_group is not None:
+        kind, name = "group", args.share_group
+    else:
+        kind, name = "link", None
+    body: dict[str, object] = {"kind": kind}
+    # Left out, they are the service's defaults: view, for c.Sharing.default_expiry.
+    body.update(
+        (field, value)
+        for field, value in (
+            ("name", name),
+            ("permission", args.permission),
+            ("expires_in", args.expires),
+        )
+        if value is not None
+    )
+    _, share = client.post(f"containers/{quote(args.url_id, safe='')}/shares", body)
+    if args.json:
+        print_json(share)
+    else:
+        print(describe_share(share))
+        if share["link"]:
+            print(client.public_url(share["link"]))
+    if share["link"]:
+        # The service keeps only a digest of the link's code: nobody can show it again.
+        print(
+            "remoteapprest: the link is shown this once only: any user of the Hub who "
+            f"opens it gets the app until it expires, or until `app unshare {share['id']}`",
+            file=sys.stderr,
+        )
+
+
+def app_shares(args: argparse.Namespace, client: RestClient) -> None:
+    shares = client.get(f"containers/{quote(args.url_id, safe='')}/shares")["items"]
+    if args.json:
+        print_json(shares)
+    else:
+        print(format_table(SHARE_COLUMNS, [share_row(share) for share in shares]))
+
+
+def app_unshare(args: argparse.Namespace, client: RestClient) -> None:
+    client.delete(f"shares/{quote(args.share_id, safe='')}")
+    report_revoked(args, args.share_id)
+
+
+def app_shared(args: argparse.Namespace, client: RestClient) -> None:
+    shared = client.get("shared")["items"]
+    if args.json:
+        print_json(shared)
+        return
+    rows = [
+        (
+            app["id"],
+            app["name"],
+            app["owner"],
+            app["permission"],
+            when(app["expires_at"]),
+            client.public_url(app["open_url"]),
+        )
+        for app in shared
+    ]
+    print(format_table(("ID", "APP", "OWNER", "PERMISSION", "UNTIL", "OPEN_URL"), rows))
+
+
+def report_revoked(args: argparse.Namespace, share_id: str) -> None:
+    """The API answers a revocation with nothing; this says which share ended."""
+    if args.json:
+        print_json({"id": share_id, "revoked": True})
+    else:
+        print(f"revoked {share_id}")
+
+
 # -- the admin API: users --
 
 
@@ -368,7 +470,7 @@ def time_limit(seconds: int | None) -> str:
     return f"{seconds} s" if seconds else "none"
 
 
-# -- the admin API: containers, stats, audit --
+# -- the admin API: containers, shares, stats, audit --
 
 CONTAINER_COLUMNS = ("URL_ID", "USER", "IMAGE", "STATE", "CREATED")
 
@@ -391,6 +493,30 @@ def container_list(args: argparse.Namespace, client: RestClient) -> None:
 def container_stop(args: argparse.Namespace, client: RestClient) -> None:
     client.delete(admin_path("containers", args.url_id))
     report_stopped(args, args.url_id)
+
+
+ADMIN_SHARE_COLUMNS = ("ID", "OWNER", "URL_ID", "WITH", "PERMISSION", "UNTIL")
+
+
+def admin_share_row(share: Any) -> tuple[object, ...]:
+    return (
+        share["id"],
+        share["owner"],
+        share["url_id"],
+        shared_with(share),
+        share["permission"],
+        when(share["expires_at"]),
+    )
+
+
+def share_list(args: argparse.Namespace, client: RestClient) -> None:
+    shares = client.get_every_item(admin_path("shares"))
+    show_items(args, {"items": shares}, ADMIN_SHARE_COLUMNS, admin_share_row)
+
+
+def share_revoke(args: argparse.Namespace, client: RestClient) -> None:
+    client.delete(admin_path("shares", args.share_id))
+    report_revoked(args, args.share_id)
 
 
 def stats(args: argparse.Namespace, client: RestClient) -> None:

@@ -18,9 +18,13 @@ from .commands import (
     app_list,
     app_remove,
     app_running,
+    app_share,
+    app_shared,
+    app_shares,
     app_show,
     app_start,
     app_stop,
+    app_unshare,
     app_update,
     audit,
     container_list,
@@ -30,6 +34,8 @@ from .commands import (
     grant_remove,
     grant_show,
     grant_update,
+    share_list,
+    share_revoke,
     stats,
     user_create,
     user_list,
@@ -39,11 +45,11 @@ from .commands import (
 
 ADMINISTRATION = """\
 administration:
-  The commands marked (admin) - user, grant, container, stats, audit, and app list,
-  show, create, update and remove - call the admin API of your own service, so your
-  server must be running. They are for the site's administrators: the Hub's admins,
-  and the members of the groups the service takes for administrators. The service
-  checks; anyone else is refused (exit 8).
+  The commands marked (admin) - user, grant, container, share, stats, audit, and app
+  list, show, create, update and remove - call the admin API of your own service, so
+  your server must be running. They are for the site's administrators: the Hub's
+  admins, and the members of the groups the service takes for administrators. The
+  service checks; anyone else is refused (exit 8).
 """
 
 CONFIGURATION = """\
@@ -59,9 +65,10 @@ configuration:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="remoteapprest",
-        description="Start, list and stop your remoteappmanager applications through "
-        "JupyterHub, with a JupyterHub API token; administrators also manage the site's "
-        "users, applications, grants and containers. Your server must be running on the Hub.",
+        description="Start, list, stop and share your remoteappmanager applications "
+        "through JupyterHub, with a JupyterHub API token; administrators also manage the "
+        "site's users, applications, grants, containers and shares. Your server must be "
+        "running on the Hub.",
         epilog=f"{CONFIGURATION}\n{ADMINISTRATION}\n{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -128,8 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     app = command_group(
         "app",
-        "applications: yours (available, running, start, stop) and, for administrators, "
-        "the site's (list, show, create, update, remove)",
+        "applications: yours (available, running, start, stop, extend, share, shares, "
+        "unshare), those others share with you (shared) and, for administrators, the "
+        "site's (list, show, create, update, remove)",
     )
     command(
         app,
@@ -163,6 +171,50 @@ def build_parser() -> argparse.ArgumentParser:
         "the site allows)",
     )
     sub.add_argument("url_id", metavar="URL_ID", help="from `app running`")
+    sub = command(
+        app,
+        "share",
+        app_share,
+        "share a running application with a user, a group of the Hub or whoever opens "
+        "a link, for a while (if the site and your grant allow it); print the share's id",
+    )
+    sub.add_argument("url_id", metavar="URL_ID", help="from `app running`")
+    whom = sub.add_argument_group("with whom (one of)").add_mutually_exclusive_group(required=True)
+    whom.add_argument("--user", dest="share_user", metavar="NAME", help="a JupyterHub user")
+    whom.add_argument("--group", dest="share_group", metavar="NAME", help="a JupyterHub group")
+    whom.add_argument(
+        "--link",
+        action="store_true",
+        help="a link for any user of the Hub who opens it; it is printed this once only",
+    )
+    sub.add_argument(
+        "--permission",
+        choices=("view", "control"),
+        help="what they may do: view (the default) or control; `app available --json` "
+        "shows which an application allows (share_permissions)",
+    )
+    sub.add_argument(
+        "--expires",
+        metavar="SECONDS",
+        type=whole_number,
+        help="how long the share lasts, from 5 s (default and maximum: the site's, "
+        "a day and a week unless it changed them)",
+    )
+    sub = command(app, "shares", app_shares, "list the shares of a running application of yours")
+    sub.add_argument("url_id", metavar="URL_ID", help="from `app running`")
+    sub = command(
+        app,
+        "unshare",
+        app_unshare,
+        "revoke a share; revoking a link also ends the shares users got by opening it",
+    )
+    sub.add_argument("share_id", metavar="SHARE_ID", help="from `app shares`")
+    command(
+        app,
+        "shared",
+        app_shared,
+        "list the applications others share with you, and the URL that opens each",
+    )
 
     sub = command(
         app, "list", app_list, "list the site's applications and their grants", admin=True
@@ -277,6 +329,19 @@ def build_parser() -> argparse.ArgumentParser:
     command(container, "list", container_list, "list every user's containers", admin=True)
     sub = command(container, "stop", container_stop, "stop anyone's container", admin=True)
     sub.add_argument("url_id", metavar="URL_ID", help="from `container list`")
+
+    share = command_group(
+        "share", "(admin) every share of the site that has not expired: list, revoke"
+    )
+    command(share, "list", share_list, "list every user's shares, newest first", admin=True)
+    sub = command(
+        share,
+        "revoke",
+        share_revoke,
+        "revoke anyone's share (a link: with the shares users got by opening it)",
+        admin=True,
+    )
+    sub.add_argument("share_id", metavar="SHARE_ID", help="from `share list`")
 
     command(groups, "stats", stats, "the site in a few numbers", admin=True)
     sub = command(groups, "audit", audit, "the audit log of changes, newest first", admin=True)

@@ -7,9 +7,9 @@ from typing import Any
 from tornado import web
 
 from ..base import APIHandler
-from . import admin, applications, containers, events
+from . import admin, applications, containers, events, shares
 
-RESOURCES = (applications, containers, events, admin)
+RESOURCES = (applications, containers, shares, events, admin)
 
 
 class NotFoundHandler(APIHandler):

@@ -21,6 +21,7 @@ class ApplicationsHandler(APIHandler):
                 container,
                 deadlines,
                 self.api_url,
+                self.sharing.permissions(grant.policy, image),
             )
             for grant, image, container in found
         ]
@@ -40,6 +41,7 @@ class ApplicationHandler(APIHandler):
                 container,
                 deadlines,
                 self.api_url,
+                self.sharing.permissions(grant.policy, image),
             )
         )
 

@@ -13,6 +13,7 @@ from ...docker.image import ImageInfo
 from ...services.configurables import available_configurables
 from ...services.culler import Deadline, deadline_json
 from ...services.policy import GrantPolicy
+from ...services.sharing import SharedApp, ShareView
 from ...services.views import (
     ApplicationState,
     AuditRecord,
@@ -53,8 +54,10 @@ def application_json(
     container: Container | None,
     deadlines: Deadlines,
     api_url: str,
+    share_permissions: list[str],
 ) -> dict[str, Any]:
-    """``api_url``: the API's absolute path, ``{prefix}api/v1/``, for the icon's URL."""
+    """``api_url``: the API's absolute path, ``{prefix}api/v1/``, for the icon's URL;
+    ``share_permissions``: what the user may share the app for (`Sharing.permissions`)."""
     icon_url = f"{api_url}applications/{quote(mapping_id, safe='')}/icon"
     return {
         "mapping_id": mapping_id,
@@ -73,12 +76,49 @@ def application_json(
                 else None
             ),
             "license": policy.app_license is not None,
-            "allow_view": policy.allow_view,
+            # Whether the user may share it: the grant allows it, and the site can.
+            "allow_view": bool(share_permissions),
             "idle_timeout": policy.idle_timeout,
             "max_lifetime": policy.max_lifetime,
         },
         "configurables": [c.describe() for c in available_configurables(image, policy)],
         "container": container_json(container, deadlines) if container else None,
+        "share_permissions": share_permissions,
+    }
+
+
+def share_json(share: ShareView, link: str | None = None) -> dict[str, Any]:
+    """``link``: where a link share leads, in the answer that made it only."""
+    return {
+        "id": share.id,
+        "url_id": share.url_id,
+        "mapping_id": share.mapping_id,
+        "owner": share.owner,
+        "kind": share.kind,
+        "name": share.name,
+        "permission": share.permission,
+        "via": share.via,
+        "created_at": utc_iso(share.created_at),
+        "expires_at": utc_iso(share.expires_at),
+        "link": link,
+    }
+
+
+def shared_app_json(shared: SharedApp, base_url: str) -> dict[str, Any]:
+    """A share for the user, with what the dashboard shows of its app; ``open_url``
+    is a page of the user's own service (``{prefix}shared/open/<id>``)."""
+    share, image = shared.share, shared.image
+    return {
+        "id": share.id,
+        "url_id": share.url_id,
+        "owner": share.owner,
+        "permission": share.permission,
+        "created_at": utc_iso(share.created_at),
+        "expires_at": utc_iso(share.expires_at),
+        "name": image.title,
+        "description": image.description,
+        "type": image.type,
+        "open_url": f"{base_url}shared/open/{share.id}",
     }
 
 

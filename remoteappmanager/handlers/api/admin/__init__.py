@@ -7,9 +7,9 @@ user API and `remoteappdb`: no rule lives here.
 
 from __future__ import annotations
 
-from . import applications, audit, containers, grants, images, stats, users
+from . import applications, audit, containers, grants, images, shares, stats, users
 
-RESOURCES = (users, applications, images, grants, containers, stats, audit)
+RESOURCES = (users, applications, images, grants, containers, shares, stats, audit)
 
 routes = [
     (f"admin/{pattern}", handler) for resource in RESOURCES for pattern, handler in resource.routes
