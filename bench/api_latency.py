@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from remoteappmanager.db import Database  # noqa: E402
 from remoteappmanager.docker import DockerClient  # noqa: E402
 from remoteappmanager.docker.container import REALM_LABEL, USER_LABEL  # noqa: E402
+from remoteappmanager.jupyterhub.forkserver import ForkServer  # noqa: E402
 from remoteappmanager.services.catalogue import Catalogue  # noqa: E402
 from remoteappmanager.services.policy import GrantPolicy  # noqa: E402
 from tests.hub import CHP, Hub, free_port  # noqa: E402, F401 (CHP: for gateway.py)
@@ -140,14 +141,23 @@ def wait_until_answers(
 
 @dataclass
 class Service:
-    """A ``remoteappmanager`` process for ``USER``, started as the Hub's spawner would."""
+    """A ``remoteappmanager`` process for ``USER``, started as the Hub's spawner would:
+    a process of its own (``start``), or forked from a fork server (``fork``)."""
 
-    process: subprocess.Popen
+    pid: int
     url: str  # http://127.0.0.1:<port>/user/bench/
+    process: subprocess.Popen | None = None  # None when forked
 
-    @classmethod
-    def start(cls, workdir: Path, db_url: str, realm: str, hub: Hub, token: str) -> Service:
-        url = f"http://127.0.0.1:{free_port()}/user/{USER}/"
+    @staticmethod
+    def command(workdir: Path, realm: str) -> list[str]:
+        return [
+            str(SERVICE),
+            f"--ContainerIndex.realm={realm}",
+            f"--ContainerService.workspace_root={workdir / 'workspaces'}",
+        ]
+
+    @staticmethod
+    def environment(url: str, db_url: str, hub: Hub, token: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
         env.update(
             JUPYTERHUB_SERVICE_URL=url,
@@ -158,23 +168,42 @@ class Service:
             JUPYTERHUB_CLIENT_ID=f"jupyterhub-user-{USER}",
             REMOTEAPPMANAGER_DB_URL=db_url,
         )
+        return env
+
+    @classmethod
+    def start(cls, workdir: Path, db_url: str, realm: str, hub: Hub, token: str) -> Service:
+        url = f"http://127.0.0.1:{free_port()}/user/{USER}/"
         with open(workdir / "service.log", "ab") as log:
             process = subprocess.Popen(
-                [
-                    str(SERVICE),
-                    f"--ContainerIndex.realm={realm}",
-                    f"--ContainerService.workspace_root={workdir / 'workspaces'}",
-                ],
+                cls.command(workdir, realm),
                 cwd=workdir,
-                env=env,
+                env=cls.environment(url, db_url, hub, token),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        return cls(process, url)
+        return cls(process.pid, url, process)
+
+    @classmethod
+    def fork(
+        cls, server: ForkServer, workdir: Path, db_url: str, realm: str, hub: Hub, token: str
+    ) -> Service:
+        url = f"http://127.0.0.1:{free_port()}/user/{USER}/"
+        env = cls.environment(url, db_url, hub, token)
+        pid = asyncio.run(server.spawn(cls.command(workdir, realm), env, str(workdir)))
+        return cls(pid, url)
 
     def stop(self) -> None:
-        stop_process(self.process)
+        if self.process is not None:
+            stop_process(self.process)
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                os.kill(self.pid, 0)  # the fork server reaps it: then this raises
+                time.sleep(0.02)
+            os.kill(self.pid, signal.SIGKILL)
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -195,9 +224,19 @@ class Site:
     itself (as in tests/test_service_e2e.py); else the caller starts services.
     """
 
-    def __init__(self, deploy: bool = False, app_origins: bool = False) -> None:
+    def __init__(
+        self,
+        deploy: bool = False,
+        app_origins: bool = False,
+        hub_config: str = "",
+        admin: bool = False,
+    ) -> None:
+        """``hub_config``: lines added to the Hub's configuration (with ``deploy``);
+        ``admin``: ``USER`` is an admin of the Hub (and so of the site)."""
         self.deploy = deploy
         self.app_origins = app_origins
+        self.hub_config = hub_config
+        self.admin = admin
         self.workdir = Path(tempfile.mkdtemp(prefix="ram-bench-"))
         self.realm = f"bench-{secrets.token_hex(4)}"
         self.db_url = f"sqlite:///{self.workdir / 'app.sqlite'}"
@@ -219,12 +258,19 @@ class Site:
                        if self.app_origins else "")
                 )  # fmt: skip
                 config = f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub_config.py')!r})\n"
+                config += self.hub_config
                 env = {
                     "REMOTEAPPMANAGER_DB_URL": self.db_url,
                     "REMOTEAPPMANAGER_WORKSPACES": str(self.workdir / "workspaces"),
                     "REMOTEAPPMANAGER_CONFIG": str(service_config),
                 }
-            self.hub = Hub.start(self.workdir / "hub", config, env=env, subdomains=self.app_origins)
+            self.hub = Hub.start(
+                self.workdir / "hub",
+                config,
+                env=env,
+                subdomains=self.app_origins,
+                admin_users=[USER] if self.admin else [],
+            )
             self.token = self.hub.api_token(USER)
         except BaseException:
             self.__exit__()
@@ -237,9 +283,14 @@ class Site:
             catalogue.create_application(image)
             return catalogue.grant(image, USER, GrantPolicy())[0].mapping_id
 
-    def start_service(self) -> Service:
+    def start_service(self, fork_server: ForkServer | None = None) -> Service:
+        """A service of its own, or forked by ``fork_server``."""
         assert self.hub is not None
-        service = Service.start(self.workdir, self.db_url, self.realm, self.hub, self.token)
+        where = (self.workdir, self.db_url, self.realm, self.hub, self.token)
+        if fork_server is None:
+            service = Service.start(*where)
+        else:
+            service = Service.fork(fork_server, *where)
         self.services.append(service)
         return service
 

@@ -139,7 +139,7 @@ c.JupyterHub.services = [{{"name": {ADMIN_SERVICE!r}, "api_token": {admin_token!
 c.JupyterHub.load_roles = [
     {{
         "name": {ADMIN_SERVICE!r},
-        "scopes": ["admin:users", "tokens", "read:servers"],
+        "scopes": ["admin:users", "tokens", "read:servers", "admin:server_state"],
         "services": [{ADMIN_SERVICE!r}],
     }}
 ]
@@ -281,6 +281,19 @@ c.JupyterHub.load_roles = [
         response.raise_for_status()
         routes: dict[str, Any] = response.json()
         return routes
+
+    def server_pid(self, user: str) -> int:
+        """The pid of the user's running service, as its spawner keeps it (a forked
+        service shows the fork server's command line and environment in /proc)."""
+        headers = {"Authorization": f"token {self.admin_token}"}
+        answer = requests.get(
+            f"{self.api_url}/users/{quote(user, safe='')}", headers=headers, timeout=10
+        )
+        answer.raise_for_status()
+        server = answer.json()["servers"].get("")
+        assert server and server.get("state", {}).get("pid"), f"{user} has no running service"
+        pid: int = server["state"]["pid"]
+        return pid
 
     def api_token(self, user: str) -> str:
         """A new API token of ``user`` (created if needed), with all the user's rights."""

@@ -23,7 +23,7 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.policy import GrantPolicy
 
 from .site import Site, app_url, route_of, running_site, start
-from .support import DEMO_WEBAPP
+from .support import DEMO_WEBAPP, listening_ports
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -81,27 +81,11 @@ def test_apps_stay_usable_when_the_hub_and_the_services_restart(site: Site) -> N
 def test_an_app_survives_its_service_being_killed(site: Site) -> None:
     """SECURITY-TESTS 32: the Hub starts the service again; the app was never lost."""
     container = start(site, "alice")
-    services = [  # alice's service of this site, not of another site running meanwhile
-        pid
-        for pid in Path("/proc").iterdir()
-        if pid.name.isdigit()
-        and b"JUPYTERHUB_USER=alice" in _environ(pid).split(b"\0")
-        and str(site.hub.workdir).encode() in _environ(pid)
-    ]
-    assert services
-    for pid in services:
-        os.kill(int(pid.name), signal.SIGKILL)
+    os.kill(site.hub.server_pid("alice"), signal.SIGKILL)
     site.sessions.clear()
     alice = site.session("alice")  # the Hub notices and offers to start it again
     page = eventually_ok(alice, app_url(site, container, "env.json"))
     assert page.json()["URL_ID"] == container["url_id"]
-
-
-def _environ(pid: Path) -> bytes:
-    try:
-        return (pid / "environ").read_bytes()
-    except OSError:
-        return b""
 
 
 def test_twenty_users_start_apps_at_once(site: Site) -> None:
@@ -171,11 +155,6 @@ def test_an_app_started_while_the_proxy_is_down_is_reachable_once_it_is_back(
 
 
 def _port_of(site: Site, user: str) -> int:
-    """The port the user's service listens on, from its process environment."""
-    for pid in Path("/proc").iterdir():
-        environ = _environ(pid).split(b"\0")
-        if f"JUPYTERHUB_USER={user}".encode() in environ:
-            for entry in environ:
-                if entry.startswith(b"JUPYTERHUB_SERVICE_URL="):
-                    return int(urlsplit(entry.split(b"=", 1)[1].decode()).port or 0)
-    raise AssertionError(f"no service of {user} found")
+    """The port the user's service listens on (the Hub keeps it in no answer)."""
+    [port] = listening_ports(site.hub.server_pid(user))
+    return port

@@ -12,6 +12,7 @@ import base64
 import http.client
 import json
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -355,17 +356,8 @@ def test_52_every_answer_of_the_service_says_nosniff_and_runs_nothing(site: Site
 
 
 def service_process(site: Site, user: str) -> Path:
-    """/proc/<pid> of the user's service of this site (not of another site's)."""
-    for proc in Path("/proc").iterdir():
-        try:
-            environ = (proc / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if f"JUPYTERHUB_USER={user}".encode() in environ and any(
-            str(site.hub.workdir).encode() in entry for entry in environ
-        ):
-            return proc
-    raise AssertionError(f"no service of {user} found")
+    """/proc/<pid> of the user's service of this site (the spawner's pid)."""
+    return Path(f"/proc/{site.hub.server_pid(user)}")
 
 
 def peak_rss_kib(proc: Path) -> int:
@@ -512,21 +504,20 @@ def test_the_service_and_its_apps_hold_no_proxy_or_hub_token(
     environment = "\n".join(engine_container.attrs["Config"]["Env"])
     assert site.hub.proxy_token not in environment
     assert "JUPYTERHUB_API_TOKEN" not in environment and "CONFIGPROXY" not in environment
-    pids = [p for p in Path("/proc").iterdir() if p.name.isdigit()]
-    services = []
-    for pid in pids:
-        try:
-            cmdline = (pid / "cmdline").read_bytes()
-            # The users' services; the router on the Hub's side holds the token.
-            is_service = b"/remoteappmanager\0" in cmdline
-            if is_service and str(site.hub.workdir).encode() in cmdline:
-                services.append((pid / "environ").read_bytes())
-        except OSError:
-            continue
-    assert services, "no service process of this site found"
-    for environ in services:
-        assert site.hub.proxy_token.encode() not in environ
-        assert b"CONFIGPROXY_AUTH_TOKEN" not in environ
+    # alice's service and the fork server it came from: /proc/<pid>/environ is the
+    # environment each process started with (a forked one inherits the server's).
+    service = service_process(site, "alice")
+    fork_server = Path(f"/proc/{parent_pid(service)}")
+    for proc in (service, fork_server):
+        environ = (proc / "environ").read_bytes()
+        assert site.hub.proxy_token.encode() not in environ, proc
+        assert b"CONFIGPROXY_AUTH_TOKEN" not in environ, proc
+    assert b"remoteappmanager.jupyterhub.forkserver" in (fork_server / "cmdline").read_bytes()
+
+
+def parent_pid(proc: Path) -> int:
+    # The fields after the command's name, which may hold spaces and parentheses.
+    return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def test_user_options_never_choose_the_command(site: Site) -> None:
@@ -537,20 +528,20 @@ def test_user_options_never_choose_the_command(site: Site) -> None:
         f"{site.hub.api_url}/users/carol/server", json=options, headers=token, timeout=60
     )
     assert requested.status_code in (201, 202), requested.text
-    commands = []
-    for pid in Path("/proc").iterdir():
+    deadline = time.monotonic() + 60
+    while True:  # 202: the Hub is still starting it
         try:
-            cmdline = (pid / "cmdline").read_bytes().split(b"\0")
-            environ = (pid / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"JUPYTERHUB_USER=carol" in environ.split(b"\0"):
-            commands.append(cmdline)
-    assert commands, "carol's service did not start"
-    for cmdline in commands:
-        # The console script, run by the virtual environment's Python.
-        assert cmdline[1].endswith(b"/remoteappmanager"), cmdline
-        assert b"/bin/sh" not in cmdline and b"evil" not in b" ".join(cmdline)
+            service = service_process(site, "carol")
+            break
+        except AssertionError:
+            assert time.monotonic() < deadline, "carol's service did not start"
+            time.sleep(0.2)
+    # Forked by the fork server, whose command is fixed; what the spawner asked it to
+    # run is the Hub's log's.
+    cmdline = (service / "cmdline").read_bytes().split(b"\0")
+    assert cmdline[1:3] == [b"-m", b"remoteappmanager.jupyterhub.forkserver"], cmdline
+    assert b"/bin/sh" not in b" ".join(cmdline) and b"evil" not in b" ".join(cmdline)
+    assert not Path("/tmp/pwned").exists()
 
 
 def test_a_new_hub_user_gets_a_database_user_and_the_demo_applications(site: Site) -> None:

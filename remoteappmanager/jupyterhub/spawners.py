@@ -9,20 +9,28 @@ In ``jupyterhub_config.py``::
 The command is fixed here and by the Hub's administrator: ``user_options`` are
 an allow-list that is empty, so a user can never choose the command, an image or
 an admin mode.
+
+By default a service is forked from the fork server (forkserver.py), a process
+that has imported the service already: it starts at once, and shares those imports'
+memory with the other services. With ``c.RemoteAppSpawner.fork_server = False``
+each service runs ``cmd`` as a process of its own, as JupyterHub's spawners do.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import sys
 from pathlib import Path
 from typing import Any
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import List, Unicode, default
+from jupyterhub.utils import random_port
+from traitlets import Bool, List, Unicode, default
 
 from ..db.database import DB_URL_ENV
 from ..naming import escape_name
+from .forkserver import ForkServer
 
 DOCKER_ENV = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
 
@@ -44,6 +52,16 @@ class RemoteAppSpawner(LocalProcessSpawner):
         help="""Names of user_options passed on to the service. Empty: the service's
         command, image and mode are never the user's choice.""",
     ).tag(config=True)
+
+    fork_server = Bool(
+        True,
+        help="""Fork each service from one process that has imported the service
+        already (its start takes milliseconds, and the imports' memory is shared
+        between services), instead of running ``cmd``, which is then unused.""",
+    ).tag(config=True)
+
+    # The Hub's one fork server, started with the first service.
+    _fork_server: ForkServer | None = None
 
     @default("cmd")
     def _cmd_default(self) -> list[str]:
@@ -71,7 +89,30 @@ class RemoteAppSpawner(LocalProcessSpawner):
         if ignored:
             self.log.warning("ignoring user_options of %s: %s", self.user.name, ", ".join(ignored))
         self.user_options = {k: v for k, v in options.items() if k in self.allowed_user_options}
-        return await super().start()
+        if not self.fork_server:
+            return await super().start()
+        if not self.port:  # type: ignore[has-type]
+            self.port = random_port()
+        if self.cmd != self._cmd_default():
+            self.log.warning("the spawner's cmd is not run: set fork_server = False to run it")
+        env = self.get_env()  # after the port: JUPYTERHUB_SERVICE_URL names it
+        cwd, account = self.where_to_run()
+        argv = [*self.cmd, *self.get_args()]
+        self.log.info("Forking %s for %s", " ".join(argv), self.user.name)
+        self.pid = await self.fork_server_of_hub().spawn(argv, env, cwd, account)
+        return (self.ip or "127.0.0.1", self.port)
+
+    def where_to_run(self) -> tuple[str, str | None]:
+        """The directory a forked service starts in, and the unix user it runs as
+        (None: the Hub's): the user's home, as the user, like LocalProcessSpawner."""
+        return pwd.getpwnam(self.user.name).pw_dir, self.user.name
+
+    @staticmethod
+    def fork_server_of_hub() -> ForkServer:
+        server = RemoteAppSpawner._fork_server
+        if server is None or not server.running:
+            server = RemoteAppSpawner._fork_server = ForkServer.start()
+        return server
 
 
 class VirtualUserSpawner(RemoteAppSpawner):
@@ -102,6 +143,10 @@ class VirtualUserSpawner(RemoteAppSpawner):
 
         return in_workspace
 
+    def where_to_run(self) -> tuple[str, str | None]:
+        self.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return str(self.workspace), None
+
     def user_env(self, env: dict[str, str]) -> dict[str, str]:
         env["USER"] = self.user.name
         env["HOME"] = str(self.workspace)
@@ -114,6 +159,12 @@ class VirtualUserSpawner(RemoteAppSpawner):
 class SystemUserSpawner(RemoteAppSpawner):
     """For users with a unix account: the service runs as that user (it needs access to
     the Docker engine) and the user's home directory is the workspace."""
+
+    @default("fork_server")
+    def _fork_server_default(self) -> bool:
+        # A forked service would import what it imports late as the user, from the
+        # Hub's interpreter and packages, which may live where the users cannot go.
+        return False
 
     def get_args(self) -> list[str]:
         return ["--ContainerService.home_is_workspace=True", *super().get_args()]
