@@ -12,8 +12,10 @@ closes the connection after every response), for the echo app's plain HTTP answe
 bytes; node, which keeps connections alive, as most apps do) and for a websocket echo
 (a 100-byte message): latency p50/p99 over ``--runs`` requests on one keep-alive
 connection (alternating a and b in blocks), and throughput of 2,000 requests on 4
-connections at once. The echo app is `images/build websocket-echo` (this machine's
-node and its libraries, no registry needed); without node, its figures are skipped.
+connections at once; then, with wrk (Debian's package, if installed), a 1 KB page of
+the echo app kept alive at 10 and at 50 connections. The echo app is `images/build
+websocket-echo` (this machine's node and its libraries, no registry needed); without
+node, its figures are skipped.
 Then the same on a second site with app origins (the Hub's subdomain_host): (c) app
 origin: the site's proxy routing the app's host -> the user's service -> the
 container, the browser known by its app session cookie, against (a) again, in the
@@ -25,7 +27,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import time
@@ -59,6 +63,7 @@ from remoteappmanager.docker.container import REALM_LABEL, URL_ID_LABEL, USER_LA
 from tests.hub import resolve_localhost_subdomains
 
 TOTAL, CONNECTIONS, BLOCKS = 2000, 4, 5
+WRK_CONNECTIONS = (10, 50)
 MESSAGE = "x" * 100
 ECHO = "remoteappmanager/websocket-echo:latest"
 
@@ -164,6 +169,41 @@ def http_throughput(base: str, path: str, headers: dict[str, str]) -> float:
     with ThreadPoolExecutor(CONNECTIONS) as pool:
         list(pool.map(run, range(CONNECTIONS)))
     return TOTAL / (time.perf_counter() - began)
+
+
+def wrk_figures(bases: dict[str, str], path: str, headers: dict[str, dict[str, str]]) -> None:
+    """The 1 KB page kept alive, at 10 and 50 connections, by wrk (Debian's package):
+    a load generator in C, so that the client is not what limits the figure."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("1 KB page at 10 and 50 connections: not measured (no wrk: apt-get install wrk)")
+        return
+
+    def header_args(base: str) -> list[str]:
+        return [arg for name, value in headers[base].items() for arg in ("-H", f"{name}: {value}")]
+
+    for connections in WRK_CONNECTIONS:
+        rates: dict[str, list[float]] = {way: [] for way in bases}
+        for _ in range(3):  # alternating: drift hits both alike
+            for way, base in bases.items():
+                command = [
+                    wrk,
+                    "-t2",
+                    f"-c{connections}",
+                    "-d3s",
+                    *header_args(base),
+                    base.rstrip("/") + path,
+                ]
+                output = subprocess.run(command, capture_output=True, text=True, check=True)
+                found = re.search(r"Requests/sec:\s+([\d.]+)", output.stdout)
+                assert found and "Non-2xx" not in output.stdout, output.stdout
+                rates[way].append(float(found.group(1)))
+        median = {way: statistics.median(values) for way, values in rates.items()}
+        for way, rate in median.items():
+            print(f"1 KB page kept alive, {connections} connections (wrk), {way}: {rate:.0f} req/s")
+        for way in [way for way in bases if way != "direct"]:
+            ratio = median[way] / median["direct"]
+            print(f"1 KB page, {connections} connections, {way} throughput ratio: {ratio:.2f}")
 
 
 async def echo(ws: WebSocketClientConnection) -> None:
@@ -290,6 +330,7 @@ def main() -> None:
                 lambda base: http_throughput(base, answer, auth),
                 runs,
             )
+            wrk_figures(bases, f"{echo_prefix}1k", {base: auth for base in bases.values()})
             ws = {
                 way: f"ws{base.removeprefix('http')}{echo_prefix[1:]}ws"
                 for way, base in bases.items()
@@ -355,6 +396,7 @@ def app_origin_figures(runs: int, no_echo: str | None) -> None:
                 lambda base: http_throughput(base, answer, headers[base]),
                 runs,
             )
+            wrk_figures(bases, f"{echo_prefix}1k", headers)
             origin = {"Origin": f"http://{headers[proxy]['Host']}"}
             ws = {
                 way: f"ws{base.removeprefix('http')}{echo_prefix[1:]}ws"

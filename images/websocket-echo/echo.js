@@ -1,7 +1,11 @@
 // A websocket echo server for the tests and benchmarks of the gateway: answers HTTP
-// 200 on any path, and echoes every websocket frame (ping with pong).
+// 200 on any path (a 1 KB page on a path ending in /1k, the benchmarks' page), and
+// echoes every websocket frame (ping with pong).
 const crypto = require("crypto");
-const server = require("http").createServer((req, res) => res.end("websocket echo\n"));
+const KB = "x".repeat(1023) + "\n";
+const server = require("http").createServer((req, res) =>
+  res.end(req.url.endsWith("/1k") ? KB : "websocket echo\n"),
+);
 server.on("upgrade", (req, socket, head) => {
   const accept = crypto.createHash("sha1")
     .update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
