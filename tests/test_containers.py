@@ -43,6 +43,7 @@ from remoteappmanager.services.catalogue import Catalogue
 from remoteappmanager.services.container_index import ContainerIndex
 from remoteappmanager.services.containers import DEFAULT_ALLOWED_CAPABILITIES, ContainerService
 from remoteappmanager.services.policy import GrantPolicy, Volume
+from remoteappmanager.services.running import RunningApps
 
 from .support import DEMO_DESKTOP, DEMO_WEBAPP, TEST_LABEL, built_images
 
@@ -639,7 +640,8 @@ async def test_an_app_that_answers_4xx_where_it_should_serve_fails_at_once(
     static_site_images: dict[str, str],
     docker_engine: Any,
 ) -> None:
-    """Not after the whole start_timeout: the first 404 says what is wrong."""
+    """Not after the whole start_timeout: a 404 that lasts (REFUSAL_GRACE, 2 s) says
+    what is wrong."""
     containers.start_timeout = 60.0
     mapping_id = grant("alice", static_site_images["unlabelled"])
     began = asyncio.get_running_loop().time()
@@ -801,12 +803,16 @@ async def test_the_applications_of_a_user_come_with_their_images_and_containers(
 
 
 class CountingDockerClient(DockerClient):
-    """The real client, counting how often containers are listed."""
+    """The real client, counting how often containers are listed, and for whom."""
 
-    listed = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.listed = 0
+        self.users: list[str | None] = []
 
     async def list_containers(self, labels: dict[str, str]) -> list[dict[str, Any]]:
         self.listed += 1
+        self.users.append(labels.get(USER_LABEL))
         return await super().list_containers(labels)
 
 
@@ -937,3 +943,38 @@ async def test_63_a_read_only_root_with_a_tmpfs_for_tmp(
     assert docker_engine.containers.get(writable.id).attrs["HostConfig"]["ReadonlyRootfs"] is False
     with pytest.raises(TraitError):
         containers.read_only_root = "sometimes"
+
+
+async def test_a_service_hears_of_its_owners_containers_only(
+    containers: ContainerService, grant: Grant, demo_images: Any
+) -> None:
+    """With many users on one engine, each service's RunningApps lists its owner's
+    containers again when one of them changes, not at every start of anyone's."""
+    counting = CountingDockerClient()
+    containers.docker = counting
+    alice, bob = RunningApps(containers.index, "alice"), RunningApps(containers.index, "bob")
+    heard: dict[str, list[list[str]]] = {"alice": [], "bob": []}
+    for name, running in (("alice", alice), ("bob", bob)):
+        running.on_change(
+            lambda changes, name=name: heard[name].append([url_id for url_id, _, _ in changes])
+        )
+    await alice.current()
+    await bob.current()
+    for _ in range(100):  # until the event stream is open
+        if containers.index._watching:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # the refreshes the stream's opening asked for
+    counting.users.clear()
+
+    started, _ = await containers.start("bob", grant("bob", DEMO_WEBAPP))
+    for _ in range(100):
+        if heard["bob"]:
+            break
+        await asyncio.sleep(0.05)
+    # Created, then running: one change or two, both of bob's new container.
+    assert heard["bob"] and all(ids == [started.url_id] for ids in heard["bob"])
+    await asyncio.sleep(0.5)  # an event for alice would have come by now
+    assert heard["alice"] == []
+    assert "alice" not in counting.users and "bob" in counting.users
+    counting.close()

@@ -9,6 +9,7 @@ gateway and the router (which has no database) all read containers through it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -70,6 +71,7 @@ class ContainerIndex(LoggingConfigurable):
         self._watching = False
         self._watcher: threading.Thread | None = None
         self._listeners: list[Callable[[], None]] = []
+        self._user_listeners: list[tuple[str, Callable[[], None]]] = []
 
     async def list_all(self) -> list[Container]:
         return await self._find({})
@@ -115,18 +117,28 @@ class ContainerIndex(LoggingConfigurable):
                 self._routes[key] = container
         return container
 
-    def forget_routes(self) -> None:
+    def forget_routes(self, user: str | None = None) -> None:
         """Drop every remembered route, e.g. at once when a container is stopped,
-        rather than when the engine's event arrives."""
+        rather than when the engine's event arrives. ``user``: whose container
+        changed, when the event says (None: anyone's may have)."""
         self._generation += 1
         self._routes.clear()
         for listener in self._listeners:
             listener()
+        for owner, listener in self._user_listeners:
+            if user is None or user == owner:
+                listener()
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (on the event loop) whenever a container of the realm
         changes, and whenever the engine's event stream opens or closes."""
         self._listeners.append(listener)
+        self._watch()
+
+    def on_change_of(self, user: str, listener: Callable[[], None]) -> None:
+        """The same, for a change to one of ``user``'s containers only: with many
+        users on one engine, each service hears of its owner's alone."""
+        self._user_listeners.append((user, listener))
         self._watch()
 
     def _watch(self) -> None:
@@ -138,8 +150,9 @@ class ContainerIndex(LoggingConfigurable):
             with suppress(RuntimeError):  # the loop has closed: nobody to tell
                 loop.call_soon_threadsafe(callback)
 
-        def forget(*_: object) -> None:
-            on_loop(self.forget_routes)
+        def forget(event: dict[str, Any]) -> None:
+            attributes = (event.get("Actor") or {}).get("Attributes") or {}
+            on_loop(functools.partial(self.forget_routes, attributes.get(USER_LABEL)))
 
         def connected() -> None:
             def trust() -> None:

@@ -83,6 +83,8 @@ NEVER_ALLOWED_CAPABILITIES = {
     "SYS_ADMIN": "it lets an app mount filesystems and leave its container",
     "SYS_MODULE": "it lets an app load code into the host's kernel",
 }
+# Seconds an app may answer 4xx where it says it is ready before its start fails.
+REFUSAL_GRACE = 2.0
 
 
 class ContainerService(LoggingConfigurable):
@@ -604,7 +606,7 @@ class ContainerService(LoggingConfigurable):
 
     async def _answers(self, container: Container) -> bool:
         """Whether the app answers 2xx/3xx where it says it is ready; raises
-        `StartFailed` at once on a 4xx, which waiting will not mend."""
+        `StartFailed` on a 4xx, which waiting will hardly mend."""
         if container.address is None:
             return False
         url = self._ready_url(container)
@@ -635,12 +637,23 @@ class ContainerService(LoggingConfigurable):
 
     async def _wait_until_ready(self, container: Container) -> None:
         """Poll the app until it answers, with backoff (5 ms growing to 100 ms) and a
-        deadline; ask the engine now and then whether the app died meanwhile."""
+        deadline; ask the engine now and then whether the app died meanwhile. A 4xx
+        fails the start once it has lasted `REFUSAL_GRACE` seconds: an app may refuse
+        a moment while it starts (code-server's /healthz answered 404 once, in CI)."""
         started = time.monotonic()
         deadline = started + self.start_timeout
         next_state_check = started + 0.25
         delay = 0.005
-        while not await self._answers(container):
+        refused_since: float | None = None
+        while True:
+            try:
+                if await self._answers(container):
+                    return
+                refused_since = None
+            except StartFailed:
+                refused_since = refused_since or time.monotonic()
+                if time.monotonic() - refused_since >= REFUSAL_GRACE:
+                    raise
             now = time.monotonic()
             if now >= next_state_check:
                 next_state_check = now + 0.25

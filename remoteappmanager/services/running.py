@@ -2,7 +2,9 @@
 
 The culler, the sharing and the live event stream all need to know what the owner
 runs, and when that changes; asking the engine once per change, for all of them,
-keeps the engine out of their timers.
+keeps the engine out of their timers. Only a change to one of the owner's containers
+makes it ask (`ContainerIndex.on_change_of`): with many users on one engine, another
+user's start costs this service nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class RunningApps:
         self._listeners: list[Listener] = []
         self._refreshing: asyncio.Task[None] | None = None
         self._again = False
-        index.on_change(self._changed)
+        index.on_change_of(owner, self._changed)
 
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
