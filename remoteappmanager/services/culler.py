@@ -23,16 +23,14 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
-from traitlets import Float, Instance, Int
-from traitlets.config import LoggingConfigurable
+from traitlets import Float, Int
 
-from ..db import Database
 from ..db.models import AppRun, Grant
 from ..docker.container import Container
 from ..errors import NotFound, RemoteAppError, RequestError
 from .audit import AuditLog, Requester
-from .containers import ContainerService
 from .events import EventStream
+from .owner_loop import OwnerLoop
 from .policy import MAX_TIME_LIMIT, GrantPolicy
 from .running import Change, RunningApps
 
@@ -48,7 +46,7 @@ class Deadline:
     warning: bool  # within the warning period: the dashboard says so
 
 
-class Culler(LoggingConfigurable):
+class Culler(OwnerLoop):
     """The owner's apps' deadlines: computed, announced, extended and enforced."""
 
     idle_timeout = Int(
@@ -95,19 +93,12 @@ class Culler(LoggingConfigurable):
         this late), and between two writes of the last use to the database.""",
     ).tag(config=True)
 
-    database = Instance(Database)
-    containers = Instance(ContainerService)
-
     def __init__(
         self, running: RunningApps, events: EventStream, owner: str, **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
-        self.running = running
-        self.events = events
-        self.owner = owner
+        super().__init__(running, events, owner, **kwargs)
         self._used: dict[str, float] = {}  # url_id: last use (epoch), not yet written
         self._warned: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
         running.on_change(self._forget_stopped)
 
     # -- what the gateway and the API call --
@@ -177,13 +168,8 @@ class Culler(LoggingConfigurable):
 
     # -- the loop --
 
-    def start(self) -> None:
-        self._task = asyncio.ensure_future(self._loop())
-
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await super().close()
         self._write_uses()
 
     async def _loop(self) -> None:

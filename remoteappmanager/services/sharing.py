@@ -37,10 +37,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
-from traitlets import Float, Instance, Int
-from traitlets.config import LoggingConfigurable
+from traitlets import Float, Int
 
-from ..db import Database
 from ..db.models import NAME_LENGTH, Grant, Share, ShareTicket, utc_now
 from ..docker.container import Container
 from ..docker.image import ImageInfo
@@ -48,8 +46,8 @@ from ..errors import InvalidInput, NotAllowed, NotFound
 from .app_sessions import ENTER_PATH
 from .audit import SERVICE, AuditLog, Requester
 from .catalogue import check_user_name
-from .containers import ContainerService
 from .events import EventStream
+from .owner_loop import OwnerLoop
 from .policy import GrantPolicy
 from .running import Change, RunningApps
 from .views import Page
@@ -115,7 +113,7 @@ def permissions_of(image: ImageInfo) -> list[str]:
     return list(PERMISSIONS) if image.type == "vncapp" or image.view_only else ["control"]
 
 
-class Sharing(LoggingConfigurable):
+class Sharing(OwnerLoop):
     """The shares of the owner's apps, and those others made for the owner."""
 
     default_expiry = Int(
@@ -135,20 +133,13 @@ class Sharing(LoggingConfigurable):
         is open, the service looks for shares made for the user.""",
     ).tag(config=True)
 
-    database = Instance(Database)
-    containers = Instance(ContainerService)
-
     def __init__(
         self, running: RunningApps, events: EventStream, owner: str, **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
-        self.running = running
-        self.events = events
-        self.owner = owner
+        super().__init__(running, events, owner, **kwargs)
         self._active: dict[str, ShareView] = {}  # the owner's shares, by id
         self._watchers: dict[str, set[Callable[[], None]]] = {}  # share id: closers
         self._on_end: list[Callable[[str], None]] = []
-        self._task: asyncio.Task[None] | None = None
         self._groups: frozenset[str] = frozenset()  # the owner's, as the Hub last said
         self._shared_with_me: frozenset[tuple[str, datetime]] | None = None
         running.on_change(self._apps_changed)
@@ -468,14 +459,6 @@ class Sharing(LoggingConfigurable):
         return lambda: self._watchers.get(share_id, set()).discard(close)
 
     # -- keeping the owner's shares current --
-
-    def start(self) -> None:
-        self._task = asyncio.ensure_future(self._loop())
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
         first = True
